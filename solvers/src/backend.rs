@@ -1,0 +1,228 @@
+//! Solver backends behind one small enum: the only module that speaks good_lp.
+//!
+//! A backend takes a [`LinearProgram`] and returns the primal point and, where the
+//! solver has them, the row duals as shadow prices (objective gained per unit of
+//! right-hand side, whatever the row's direction). Clarabel (interior point, duals,
+//! LP only) and microlp (simplex with branch and bound, integers, no duals) are pure
+//! Rust and always compiled in.
+
+use crate::lp::{Cmp, LinearProgram, Sense};
+use good_lp::solvers::{DualValues, SolutionWithDual, WithTimeLimit};
+use good_lp::{
+    variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution as _,
+    SolutionStatus, SolverModel, Variable,
+};
+
+/// A solver Fluidity can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Clarabel,
+    Microlp,
+}
+
+/// Names `policy.solver` accepts in this build, `auto` first.
+pub const COMPILED: &[&str] = &["auto", "clarabel", "microlp"];
+
+/// Backends that exist but are not in this build (each behind a cargo feature).
+const NOT_COMPILED: &[&str] = &["highs"];
+
+/// What a solve produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Value of every column.
+    pub x: Vec<f64>,
+    /// Shadow price of every row, when the backend computes duals.
+    pub duals: Option<Vec<f64>>,
+    /// False when a time limit stopped the search with this feasible point in hand.
+    pub proven_optimal: bool,
+}
+
+/// Why a solve produced no point.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolveFailure {
+    #[error("no solution satisfies the constraints")]
+    Infeasible,
+    #[error("the objective is unbounded")]
+    Unbounded,
+    #[error("the time limit was reached before any plan was found")]
+    TimeLimit,
+    #[error("{0}")]
+    Solver(String),
+}
+
+impl Backend {
+    /// The backend a `policy.solver` names; `None` for `auto` (or empty).
+    pub fn from_name(name: &str) -> Result<Option<Backend>, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Ok(None),
+            "clarabel" => Ok(Some(Backend::Clarabel)),
+            "microlp" => Ok(Some(Backend::Microlp)),
+            other if NOT_COMPILED.contains(&other) => Err(format!(
+                "solver \"{other}\" is not compiled into this build; available: {}",
+                COMPILED.join(", ")
+            )),
+            _ => Err(format!(
+                "unknown solver \"{name}\"; available: {}",
+                COMPILED.join(", ")
+            )),
+        }
+    }
+
+    /// The default: Clarabel for LPs (fast, with duals), microlp for MILPs.
+    pub fn auto(has_integers: bool) -> Backend {
+        if has_integers {
+            Backend::Microlp
+        } else {
+            Backend::Clarabel
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Clarabel => "clarabel",
+            Backend::Microlp => "microlp",
+        }
+    }
+
+    pub fn supports_integers(self) -> bool {
+        matches!(self, Backend::Microlp)
+    }
+
+    /// Solves `lp`, stopping after `time_limit` seconds when given.
+    pub fn solve(
+        self,
+        lp: &LinearProgram,
+        time_limit: Option<f64>,
+    ) -> Result<Solution, SolveFailure> {
+        if lp.has_integers() && !self.supports_integers() {
+            return Err(SolveFailure::Solver(format!(
+                "{} cannot solve a program with integer columns",
+                self.name()
+            )));
+        }
+        if trivially_infeasible(lp) {
+            return Err(SolveFailure::Infeasible);
+        }
+        let (vars, columns, objective) = variables(lp);
+        let unsolved = match lp.sense {
+            Sense::Maximise => vars.maximise(objective),
+            Sense::Minimise => vars.minimise(objective),
+        };
+        match self {
+            Backend::Clarabel => {
+                let mut model = unsolved.using(good_lp::clarabel);
+                if let Some(seconds) = time_limit {
+                    model.settings().time_limit(seconds.max(0.0));
+                }
+                let rows = add_rows(&mut model, lp, &columns);
+                let mut solved = model.solve().map_err(failure)?;
+                let x = columns.iter().map(|&v| solved.value(v)).collect();
+                let dual = solved.compute_dual();
+                let duals = rows
+                    .into_iter()
+                    .map(|row| row.map_or(0.0, |r| dual.dual(r)))
+                    .collect();
+                Ok(Solution {
+                    x,
+                    duals: Some(duals),
+                    proven_optimal: true,
+                })
+            }
+            Backend::Microlp => {
+                let mut model = unsolved.using(good_lp::microlp);
+                if let Some(seconds) = time_limit {
+                    model = model.with_time_limit(seconds.max(0.0));
+                }
+                add_rows(&mut model, lp, &columns);
+                let solved = model.solve().map_err(failure)?;
+                let proven_optimal = matches!(solved.status(), SolutionStatus::Optimal);
+                let x = columns.iter().map(|&v| solved.value(v)).collect();
+                Ok(Solution {
+                    x,
+                    duals: None,
+                    proven_optimal,
+                })
+            }
+        }
+    }
+}
+
+fn variables(lp: &LinearProgram) -> (ProblemVariables, Vec<Variable>, Expression) {
+    let mut vars = ProblemVariables::new();
+    let mut objective = Expression::with_capacity(lp.columns.len());
+    let columns = lp
+        .columns
+        .iter()
+        .map(|c| {
+            let mut def = variable().min(c.lower).max(c.upper);
+            if c.integer {
+                // microlp keeps integer bounds in i32.
+                def = variable()
+                    .min(c.lower.max(i32::MIN as f64))
+                    .max(c.upper.min(i32::MAX as f64))
+                    .integer();
+            }
+            let v = vars.add(def);
+            if c.objective != 0.0 {
+                objective.add_mul(c.objective, v);
+            }
+            v
+        })
+        .collect();
+    (vars, columns, objective)
+}
+
+/// Adds every row with terms; returns each row's reference (None for empty rows).
+fn add_rows<M: SolverModel>(
+    model: &mut M,
+    lp: &LinearProgram,
+    columns: &[Variable],
+) -> Vec<Option<good_lp::constraint::ConstraintReference>> {
+    lp.rows
+        .iter()
+        .map(|row| {
+            if row.terms.is_empty() {
+                return None;
+            }
+            let mut lhs = Expression::with_capacity(row.terms.len());
+            for &(col, coef) in &row.terms {
+                lhs.add_mul(coef, columns[col]);
+            }
+            let constraint: Constraint = match row.cmp {
+                Cmp::Le => lhs.leq(row.rhs),
+                Cmp::Ge => lhs.geq(row.rhs),
+                Cmp::Eq => lhs.eq(row.rhs),
+            };
+            Some(model.add_constraint(constraint))
+        })
+        .collect()
+}
+
+/// An empty row that its right-hand side contradicts (a group floor on nothing), or a
+/// column whose bounds cross: solvers handle these unevenly, so answer them here.
+fn trivially_infeasible(lp: &LinearProgram) -> bool {
+    let tol = |x: f64| 1e-9 * x.abs().max(1.0);
+    let empty_row_broken = lp.rows.iter().any(|row| {
+        row.terms.is_empty()
+            && match row.cmp {
+                Cmp::Le => 0.0 > row.rhs + tol(row.rhs),
+                Cmp::Ge => 0.0 < row.rhs - tol(row.rhs),
+                Cmp::Eq => row.rhs.abs() > tol(row.rhs),
+            }
+    });
+    let bounds_cross = lp.columns.iter().any(|c| {
+        c.lower > c.upper + tol(c.upper)
+            || (c.integer && c.lower.ceil() > c.upper.floor() + tol(c.upper))
+    });
+    empty_row_broken || bounds_cross
+}
+
+fn failure(e: ResolutionError) -> SolveFailure {
+    match e {
+        ResolutionError::Infeasible => SolveFailure::Infeasible,
+        ResolutionError::Unbounded => SolveFailure::Unbounded,
+        ResolutionError::Other(s) if s.contains("Time limit") => SolveFailure::TimeLimit,
+        ResolutionError::Other(s) => SolveFailure::Solver(s.to_string()),
+        ResolutionError::Str(s) => SolveFailure::Solver(s),
+    }
+}

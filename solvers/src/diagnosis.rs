@@ -1,0 +1,152 @@
+//! Diagnosis of an infeasible scenario: the smallest set of relaxations that make it
+//! feasible, found by an elastic program.
+//!
+//! Every `capacity`, `min`, `max`, `rampUp`, `rampDown`, `churn`, `groupMin` and
+//! `groupMax` constraint gets a non-negative slack; `flow`, `dependency` and
+//! `integral` stay as they are; value plays no part. Minimising
+//! sum(slack / max(1, |rhs|)) makes resources in different units comparable.
+
+use crate::backend::{Backend, SolveFailure};
+use crate::formulation::{
+    add_activity_columns, add_structural_rows, churn_terms, group_terms, use_terms,
+};
+use crate::lp::{Cmp, LinearProgram, RowKind, Sense};
+use crate::model::Model;
+use crate::plan::Relaxation;
+
+/// Simplex gives a vertex (few, whole relaxations) where an interior-point method
+/// would spread slack across equally good choices; above this many columns the
+/// simplex is too slow and Clarabel answers instead.
+const SIMPLEX_COLUMNS: usize = 5_000;
+
+/// The elastic program and, for each of its slack columns, the row it relaxes.
+struct Elastic {
+    lp: LinearProgram,
+    slacks: Vec<(usize, RowKind, f64)>,
+}
+
+/// The relaxations that make `model` feasible, in constraint order.
+pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Vec<Relaxation>, SolveFailure> {
+    let elastic = elastic(model);
+    let backend = if elastic.lp.has_integers() || elastic.lp.columns.len() <= SIMPLEX_COLUMNS {
+        Backend::Microlp
+    } else {
+        Backend::Clarabel
+    };
+    let _span = tracing::debug_span!(
+        "diagnose",
+        solver = backend.name(),
+        columns = elastic.lp.columns.len(),
+        rows = elastic.lp.rows.len()
+    )
+    .entered();
+    let solution = backend.solve(&elastic.lp, time_limit)?;
+    Ok(elastic
+        .slacks
+        .iter()
+        .filter_map(|&(col, kind, rhs)| {
+            let slack = solution.x[col];
+            (slack > 1e-6 * rhs.abs().max(1.0)).then(|| Relaxation {
+                constraint: model.row_name(kind),
+                relax_by: slack,
+            })
+        })
+        .collect())
+}
+
+fn elastic(model: &Model) -> Elastic {
+    let mut lp = LinearProgram::new(Sense::Minimise);
+    let free_cap = model.free_activity_cap();
+    let (activity, flow) = add_activity_columns(
+        &mut lp,
+        model,
+        |i| (0.0, free_cap[i].unwrap_or(f64::INFINITY)),
+        |i| model.has_ramp(i) || model.churn_applies(i),
+        |_| (f64::INFINITY, f64::INFINITY),
+    );
+    let mut slacks = Vec::new();
+    // `terms (+/-) slack cmp rhs`, the slack weighted 1 / max(1, |rhs|).
+    let mut elastic_row =
+        |lp: &mut LinearProgram, kind, mut terms: Vec<(usize, f64)>, cmp, rhs: f64| {
+            let slack = lp.column(0.0, f64::INFINITY, 1.0 / rhs.abs().max(1.0));
+            terms.push((slack, if cmp == Cmp::Ge { 1.0 } else { -1.0 }));
+            lp.row(kind, terms, cmp, rhs);
+            slacks.push((slack, kind, rhs));
+        };
+    let (n_i, n_t) = (model.initiatives(), model.periods());
+
+    for r in 0..model.resources() {
+        for t in 0..n_t {
+            let terms = use_terms(model, &activity, r, t);
+            if !terms.is_empty() {
+                let rhs = model.allocatable[[r, t]];
+                elastic_row(&mut lp, RowKind::Capacity { r, t }, terms, Cmp::Le, rhs);
+            }
+        }
+    }
+    for i in 0..n_i {
+        for t in 0..n_t {
+            if model.lo[i] > 0.0 {
+                let terms = vec![(activity[[i, t]], 1.0)];
+                elastic_row(&mut lp, RowKind::Min { i, t }, terms, Cmp::Ge, model.lo[i]);
+            }
+        }
+    }
+    for i in 0..n_i {
+        for t in 0..n_t {
+            if model.hi[i].is_finite() {
+                let terms = vec![(activity[[i, t]], 1.0)];
+                elastic_row(&mut lp, RowKind::Max { i, t }, terms, Cmp::Le, model.hi[i]);
+            }
+        }
+    }
+    for i in 0..n_i {
+        for t in 0..n_t {
+            let Some((up, down)) = flow[[i, t]] else {
+                continue;
+            };
+            if let Some(limit) = model.ramp_up[i] {
+                elastic_row(
+                    &mut lp,
+                    RowKind::RampUp { i, t },
+                    vec![(up, 1.0)],
+                    Cmp::Le,
+                    limit,
+                );
+            }
+            if let Some(limit) = model.ramp_down[i] {
+                elastic_row(
+                    &mut lp,
+                    RowKind::RampDown { i, t },
+                    vec![(down, 1.0)],
+                    Cmp::Le,
+                    limit,
+                );
+            }
+        }
+    }
+    for r in 0..model.resources() {
+        if let Some(limit) = &model.churn_limit[r] {
+            for t in 0..n_t {
+                let terms = churn_terms(model, &flow, r, t);
+                if !terms.is_empty() {
+                    elastic_row(&mut lp, RowKind::Churn { r, t }, terms, Cmp::Le, limit[t]);
+                }
+            }
+        }
+    }
+    for (g, group) in model.groups.iter().enumerate() {
+        for t in 0..n_t {
+            if let Some(min) = group.min.filter(|&m| m > 0.0) {
+                let terms = group_terms(model, &activity, g, t);
+                elastic_row(&mut lp, RowKind::GroupMin { g, t }, terms, Cmp::Ge, min);
+            }
+            if let Some(max) = group.max {
+                let terms = group_terms(model, &activity, g, t);
+                elastic_row(&mut lp, RowKind::GroupMax { g, t }, terms, Cmp::Le, max);
+            }
+        }
+    }
+    add_structural_rows(&mut lp, model, &activity, &flow);
+    Elastic { lp, slacks }
+}

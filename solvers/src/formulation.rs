@@ -1,0 +1,281 @@
+//! The linear program of the model document, built from a [`Model`].
+//!
+//! Columns: activity a[i,t]; segment fills s[i,t,k]; and up[i,t], down[i,t] only
+//! where a ramp limit, a move cost or a churn limit needs them (an `up`/`down` pair
+//! that nothing bounds or prices is an unbounded optimal face for an interior-point
+//! solver). Floors, caps and ramp limits are column bounds here; the elastic
+//! diagnosis turns them into rows it can relax.
+
+use crate::lp::{Cmp, LinearProgram, RowKind, Sense};
+use crate::model::Model;
+use ndarray::Array2;
+
+/// Where the model's variables sit among the program's columns.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// a[i,t]
+    pub activity: Array2<usize>,
+    /// s[i,t,k] is column `segment_first[i,t] + k`.
+    pub segment_first: Array2<usize>,
+    /// (up[i,t], down[i,t]) where the initiative has them.
+    pub flow: Array2<Option<(usize, usize)>>,
+}
+
+/// The program of one scenario, ready for its stages.
+#[derive(Debug, Clone)]
+pub struct Formulation {
+    pub lp: LinearProgram,
+    pub columns: Columns,
+    /// Row of `capacity[r@t]`, where any initiative uses r.
+    pub capacity_rows: Array2<Option<usize>>,
+}
+
+/// What a stage maximises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The value of one tier's initiatives only.
+    Tier(u32),
+    /// Value less move cost, over everything.
+    Final,
+}
+
+/// Adds a[i,t] and, where `needs_flow(i)`, up[i,t] and down[i,t] columns, with the
+/// bounds each of the two programs (plan and diagnosis) chooses.
+pub fn add_activity_columns(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity_bounds: impl Fn(usize) -> (f64, f64),
+    needs_flow: impl Fn(usize) -> bool,
+    flow_bounds: impl Fn(usize) -> (f64, f64),
+) -> (Array2<usize>, Array2<Option<(usize, usize)>>) {
+    let (n_i, n_t) = (model.initiatives(), model.periods());
+    let mut activity = Array2::zeros((n_i, n_t));
+    let mut flow = Array2::from_elem((n_i, n_t), None);
+    for i in 0..n_i {
+        let (lo, hi) = activity_bounds(i);
+        let with_flow = needs_flow(i);
+        let (up_max, down_max) = flow_bounds(i);
+        for t in 0..n_t {
+            let a = lp.column(lo, hi, 0.0);
+            lp.columns[a].integer = model.integral[i];
+            activity[[i, t]] = a;
+            if with_flow {
+                let up = lp.column(0.0, up_max, 0.0);
+                let down = lp.column(0.0, down_max, 0.0);
+                flow[[i, t]] = Some((up, down));
+            }
+        }
+    }
+    (activity, flow)
+}
+
+/// Rows the plan and the diagnosis share unchanged: `flow` and `dependency`.
+pub fn add_structural_rows(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity: &Array2<usize>,
+    flow: &Array2<Option<(usize, usize)>>,
+) {
+    for i in 0..model.initiatives() {
+        for t in 0..model.periods() {
+            if let Some((up, down)) = flow[[i, t]] {
+                // a[i,t] - a[i,t-1] - up + down = 0, with a[i,0] = current.
+                let mut terms = vec![(activity[[i, t]], 1.0), (up, -1.0), (down, 1.0)];
+                let rhs = if t == 0 {
+                    model.current[i]
+                } else {
+                    terms.push((activity[[i, t - 1]], -1.0));
+                    0.0
+                };
+                lp.row(RowKind::Flow { i, t }, terms, Cmp::Eq, rhs);
+            }
+        }
+    }
+    for (k, link) in model.links.iter().enumerate() {
+        for t in 0..model.periods() {
+            let terms = vec![
+                (activity[[link.initiative, t]], 1.0),
+                (activity[[link.requires, t]], -link.ratio),
+            ];
+            lp.row(RowKind::Dependency { link: k, t }, terms, Cmp::Le, 0.0);
+        }
+    }
+}
+
+/// sum_i A[i,r] * a[i,t]: the terms of resource r's use in period t.
+pub fn use_terms(model: &Model, activity: &Array2<usize>, r: usize, t: usize) -> Vec<(usize, f64)> {
+    (0..model.initiatives())
+        .filter(|&i| model.requirements[[i, r]] > 0.0)
+        .map(|i| (activity[[i, t]], model.requirements[[i, r]]))
+        .collect()
+}
+
+/// sum_(i in g) A[i,resource_g] * a[i,t].
+pub fn group_terms(
+    model: &Model,
+    activity: &Array2<usize>,
+    g: usize,
+    t: usize,
+) -> Vec<(usize, f64)> {
+    let group = &model.groups[g];
+    group
+        .members
+        .iter()
+        .filter(|&&i| model.requirements[[i, group.resource]] > 0.0)
+        .map(|&i| (activity[[i, t]], model.requirements[[i, group.resource]]))
+        .collect()
+}
+
+/// sum_i A[i,r] * (up[i,t] + down[i,t]).
+pub fn churn_terms(
+    model: &Model,
+    flow: &Array2<Option<(usize, usize)>>,
+    r: usize,
+    t: usize,
+) -> Vec<(usize, f64)> {
+    let mut terms = Vec::new();
+    for i in 0..model.initiatives() {
+        let a = model.requirements[[i, r]];
+        if let (true, Some((up, down))) = (a > 0.0, flow[[i, t]]) {
+            terms.push((up, a));
+            terms.push((down, a));
+        }
+    }
+    terms
+}
+
+impl Formulation {
+    /// The plan's program, with the final stage's objective.
+    pub fn new(model: &Model) -> Formulation {
+        let mut lp = LinearProgram::new(Sense::Maximise);
+        let free_cap = model.free_activity_cap();
+        let (activity, flow) = add_activity_columns(
+            &mut lp,
+            model,
+            |i| {
+                (
+                    model.lo[i],
+                    free_cap[i].map_or(model.hi[i], |c| c.min(model.hi[i])),
+                )
+            },
+            |i| model.has_ramp(i) || model.move_cost[i] > 0.0 || model.churn_applies(i),
+            |i| {
+                (
+                    model.ramp_up[i].unwrap_or(f64::INFINITY),
+                    model.ramp_down[i].unwrap_or(f64::INFINITY),
+                )
+            },
+        );
+        let (n_i, n_t) = (model.initiatives(), model.periods());
+
+        let mut segment_first = Array2::zeros((n_i, n_t));
+        for i in 0..n_i {
+            for t in 0..n_t {
+                segment_first[[i, t]] = lp.columns.len();
+                for slice in &model.curves[i] {
+                    lp.column(0.0, slice.len, 0.0);
+                }
+            }
+        }
+
+        let mut capacity_rows = Array2::from_elem((model.resources(), n_t), None);
+        for r in 0..model.resources() {
+            for t in 0..n_t {
+                let terms = use_terms(model, &activity, r, t);
+                if !terms.is_empty() {
+                    let rhs = model.allocatable[[r, t]];
+                    capacity_rows[[r, t]] =
+                        Some(lp.row(RowKind::Capacity { r, t }, terms, Cmp::Le, rhs));
+                }
+            }
+        }
+        for i in 0..n_i {
+            let slices = model.curves[i].len();
+            if slices == 0 {
+                continue;
+            }
+            for t in 0..n_t {
+                let first = segment_first[[i, t]];
+                let mut terms = vec![(activity[[i, t]], 1.0)];
+                terms.extend((first..first + slices).map(|s| (s, -1.0)));
+                lp.row(RowKind::Segments { i, t }, terms, Cmp::Eq, 0.0);
+            }
+        }
+        add_structural_rows(&mut lp, model, &activity, &flow);
+        for r in 0..model.resources() {
+            if let Some(limit) = &model.churn_limit[r] {
+                for t in 0..n_t {
+                    let terms = churn_terms(model, &flow, r, t);
+                    lp.row(RowKind::Churn { r, t }, terms, Cmp::Le, limit[t]);
+                }
+            }
+        }
+        for (g, group) in model.groups.iter().enumerate() {
+            for t in 0..n_t {
+                if let Some(min) = group.min {
+                    let terms = group_terms(model, &activity, g, t);
+                    lp.row(RowKind::GroupMin { g, t }, terms, Cmp::Ge, min);
+                }
+                if let Some(max) = group.max {
+                    let terms = group_terms(model, &activity, g, t);
+                    lp.row(RowKind::GroupMax { g, t }, terms, Cmp::Le, max);
+                }
+            }
+        }
+
+        let mut formulation = Formulation {
+            lp,
+            columns: Columns {
+                activity,
+                segment_first,
+                flow,
+            },
+            capacity_rows,
+        };
+        formulation.set_objective(model, Stage::Final);
+        formulation
+    }
+
+    /// Points the objective at a stage.
+    pub fn set_objective(&mut self, model: &Model, stage: Stage) {
+        for c in &mut self.lp.columns {
+            c.objective = 0.0;
+        }
+        for (k, coef) in self.value_terms(model, |i| match stage {
+            Stage::Tier(tier) => model.tier[i] == tier,
+            Stage::Final => true,
+        }) {
+            self.lp.columns[k].objective = coef;
+        }
+        if stage == Stage::Final {
+            for ((i, _), f) in self.columns.flow.indexed_iter() {
+                if let Some((up, down)) = *f {
+                    self.lp.columns[up].objective = -model.move_cost[i];
+                    self.lp.columns[down].objective = -model.move_cost[i];
+                }
+            }
+        }
+    }
+
+    /// weight_t * perUnit_k on s[i,t,k], for the initiatives `include` picks.
+    pub fn value_terms(&self, model: &Model, include: impl Fn(usize) -> bool) -> Vec<(usize, f64)> {
+        let mut terms = Vec::new();
+        for i in (0..model.initiatives()).filter(|&i| include(i)) {
+            for t in 0..model.periods() {
+                let first = self.columns.segment_first[[i, t]];
+                for (k, slice) in model.curves[i].iter().enumerate() {
+                    let coef = model.weight[t] * slice.per_unit;
+                    if coef != 0.0 {
+                        terms.push((first + k, coef));
+                    }
+                }
+            }
+        }
+        terms
+    }
+
+    /// Activities of a solved point, as a[i,t].
+    pub fn activities(&self, x: &[f64]) -> Array2<f64> {
+        self.columns.activity.mapv(|col| x[col])
+    }
+}

@@ -1,0 +1,128 @@
+//! Fluidity's optimisation core: from a [`Scenario`] to a [`Plan`].
+//!
+//! The flow is `validate` -> [`Model`] (defaults applied, arrays) -> formulation (a
+//! [`lp::LinearProgram`]) -> stages on a [`Backend`] -> reporting; an infeasible
+//! scenario goes to the elastic diagnosis instead. This crate does no I/O and knows
+//! nothing of gRPC, files or terminals: callers hand it a scenario and get a plan.
+
+pub mod backend;
+pub mod diagnosis;
+pub mod formulation;
+pub mod lp;
+pub mod model;
+pub mod moves;
+pub mod plan;
+mod proto_json;
+pub mod report;
+pub mod scenario;
+pub mod solve;
+pub mod validate;
+
+pub use backend::Backend;
+pub use model::Model;
+pub use plan::{Change, Plan, Status};
+pub use scenario::{ParseError, Scenario};
+pub use validate::{validate, InvalidScenario, Limits, Violation};
+
+use std::time::Instant;
+
+/// How a caller constrains a plan beyond what the scenario says.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlanOptions {
+    pub limits: Limits,
+    /// An upper bound on the solve time in seconds (a gRPC deadline, say); the
+    /// tighter of this and `policy.timeLimitSeconds` applies.
+    pub time_limit: Option<f64>,
+}
+
+/// Why no plan (not even an INFEASIBLE one) could be given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidScenario),
+    #[error("the time limit of {seconds} s was reached before any plan was found")]
+    TimeLimit { seconds: f64 },
+    #[error("the solver failed: {0}")]
+    Solver(String),
+}
+
+/// Plans a scenario: validation, the stages, and the report; or, when no plan
+/// satisfies the constraints, the status quo with a diagnosis (status INFEASIBLE).
+pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let started = Instant::now();
+    validate(scenario, &options.limits)?;
+    let model = Model::new(scenario);
+    let backend = Backend::from_name(&scenario.policy.solver)
+        .expect("validation accepted the solver name")
+        .unwrap_or_else(|| Backend::auto(model.has_integers()));
+    let time_limit = match (scenario.policy.time_limit_seconds, options.time_limit) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let span = tracing::debug_span!(
+        "plan",
+        initiatives = model.initiatives(),
+        resources = model.resources(),
+        periods = model.periods(),
+        solver = backend.name()
+    );
+    let _entered = span.enter();
+
+    let outcome = solve::solve(&model, backend, time_limit).map_err(|e| match e {
+        solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
+        other => PlanError::Solver(other.to_string()),
+    })?;
+    let elapsed = || started.elapsed().as_secs_f64();
+    let plan = match outcome {
+        solve::Outcome::Solved(solved) => {
+            let _span = tracing::debug_span!("report").entered();
+            report::plan(
+                &model,
+                &solved.activities,
+                &solved.shadow_prices,
+                Vec::new(),
+                report::Provenance {
+                    status: if solved.proven_optimal {
+                        Status::Optimal
+                    } else {
+                        Status::Feasible
+                    },
+                    solver: backend.name(),
+                    seconds: elapsed(),
+                    variables: solved.variables,
+                    constraints: solved.constraints,
+                    stages: solved.stages,
+                },
+            )
+        }
+        solve::Outcome::Infeasible {
+            stages,
+            variables,
+            constraints,
+        } => {
+            let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
+            let relaxations = diagnosis::diagnose(&model, remaining).map_err(|e| {
+                PlanError::Solver(format!(
+                    "the scenario is infeasible, and its diagnosis failed: {e}"
+                ))
+            })?;
+            let zeros = ndarray::Array2::zeros((model.resources(), model.periods()));
+            report::plan(
+                &model,
+                &report::status_quo(&model),
+                &zeros,
+                relaxations,
+                report::Provenance {
+                    status: Status::Infeasible,
+                    solver: backend.name(),
+                    seconds: elapsed(),
+                    variables,
+                    constraints,
+                    stages,
+                },
+            )
+        }
+    };
+    tracing::debug!(status = ?plan.status, objective = plan.objective, seconds = plan.solver.seconds, "planned");
+    Ok(plan)
+}

@@ -1,0 +1,130 @@
+//! The plan: what Fluidity answers for a scenario.
+//!
+//! The serde form is the protobuf JSON mapping of `fluidity.v1.Plan` with every field
+//! present, zeros and empty lists included, so that spreadsheets and `jq` never have
+//! to guess at a missing field. Field order follows the proto, so the JSON of the same
+//! plan is the same bytes whichever path produced it.
+
+use serde::{Deserialize, Serialize};
+
+/// A reallocation plan, or, for an infeasible scenario, the status quo and a diagnosis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub status: Status,
+    /// `value - moveCost`.
+    pub objective: f64,
+    /// Weighted value of all activities over all periods.
+    pub value: f64,
+    /// Value lost to moving resources between initiatives.
+    pub move_cost: f64,
+    /// What keeping every initiative at its current activity would give.
+    pub baseline: Baseline,
+    pub initiatives: Vec<InitiativePlan>,
+    pub resources: Vec<ResourcePlan>,
+    pub moves: Vec<Move>,
+    /// Binding capacity constraints, largest shadow price first.
+    pub bottlenecks: Vec<Bottleneck>,
+    /// For an INFEASIBLE scenario: the constraints to relax, and by how much.
+    pub diagnosis: Vec<Relaxation>,
+    pub solver: SolverStats,
+}
+
+/// How the plan was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// Proven optimal.
+    Optimal,
+    /// The time limit was hit; the best plan found satisfies every constraint.
+    Feasible,
+    /// No plan satisfies the constraints; see `diagnosis`.
+    Infeasible,
+}
+
+/// The status quo: every initiative kept at its current activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Baseline {
+    /// True when the status quo breaks no constraint.
+    pub feasible: bool,
+    pub value: f64,
+    /// Names of the constraints the status quo breaks (`capacity[eng@aug]`).
+    pub violations: Vec<String>,
+}
+
+/// One initiative's activity over the periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiativePlan {
+    pub id: String,
+    pub activity: Vec<f64>,
+    /// End-of-horizon activity against current.
+    pub change: Change,
+}
+
+/// How an initiative ends the horizon compared with now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Change {
+    Grow,
+    Hold,
+    Shrink,
+    Stop,
+}
+
+/// One resource's use, reserve and marginal value over the periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePlan {
+    pub id: String,
+    pub used: Vec<f64>,
+    /// Capacity minus use: the strategic reserve left in each period.
+    pub reserve: Vec<f64>,
+    pub capacity: Vec<f64>,
+    /// Objective gained per extra unit of allocatable capacity in each period.
+    pub shadow_price: Vec<f64>,
+}
+
+/// Resource units leaving one initiative (or the reserve) for another in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Move {
+    pub period: String,
+    pub resource: String,
+    /// Initiative id, or `reserve`.
+    pub from: String,
+    /// Initiative id, or `reserve`.
+    pub to: String,
+    pub amount: f64,
+}
+
+/// A binding capacity constraint and what one more unit of it is worth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bottleneck {
+    pub constraint: String,
+    pub shadow_price: f64,
+}
+
+/// A constraint an infeasible scenario must relax, in the constraint's own units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Relaxation {
+    pub constraint: String,
+    pub relax_by: f64,
+}
+
+/// Which solver ran, for how long, on how large a problem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SolverStats {
+    pub name: String,
+    pub seconds: f64,
+    pub variables: u32,
+    pub constraints: u32,
+    pub stages: u32,
+}
+
+/// The id moves use for the strategic reserve.
+pub const RESERVE: &str = "reserve";

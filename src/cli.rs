@@ -1,0 +1,66 @@
+//! The command line: subcommands and flags, nothing else.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "fluidity",
+    version,
+    about = "Mid-quarter resource reallocation: plans, moves and shadow prices"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Plan a scenario: activities per period, moves, value gained, bottlenecks.
+    Plan(PlanArgs),
+    /// Check a scenario and list every problem with its field path, without solving.
+    Validate(ValidateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// Scenario JSON file (protobuf JSON of fluidity.v1.Scenario); `-` reads stdin.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to FILE (atomically: a temporary file, then a rename).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's policy.solver (auto, clarabel, microlp).
+    #[arg(long)]
+    pub solver: Option<String>,
+    /// Cap the solve time in seconds (the tighter of this and policy.timeLimitSeconds applies).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// Scenario JSON file; `-` reads stdin.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(clap::Args)]
+pub struct LimitArgs {
+    /// Refuse scenarios whose program would have more columns than this.
+    #[arg(long, value_name = "N", default_value_t = fluidity_solvers::Limits::default().max_variables)]
+    pub max_variables: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for a person.
+    Text,
+    /// The Plan as protobuf JSON, every field present.
+    Json,
+}

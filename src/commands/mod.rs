@@ -1,0 +1,14 @@
+//! One module per subcommand; each reads its inputs, calls the core and writes.
+
+mod plan;
+mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::Outcome;
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Plan(args) => plan::run(args),
+        Command::Validate(args) => validate::run(args),
+    }
+}

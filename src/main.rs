@@ -1,0 +1,49 @@
+//! `fluidity`: the command-line shell over the optimisation core.
+//!
+//! It reads scenarios, hands them to `fluidity_solvers`, and writes plans; the logic
+//! lives in the library. Exit codes: 0 a plan, 1 invalid input or I/O error, 2 usage,
+//! 3 infeasible (the plan with its diagnosis is still written).
+
+mod cli;
+mod commands;
+mod input;
+mod output;
+mod render;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// What a command ended with; each maps to one exit code.
+pub enum Outcome {
+    Planned,
+    Infeasible,
+}
+
+fn main() -> ExitCode {
+    // A bug must read as one line on stderr, never as a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error (this is a bug in fluidity): {info}");
+    }));
+    let args = cli::Cli::parse();
+    init_tracing();
+    match std::panic::catch_unwind(|| commands::run(args)) {
+        Ok(Ok(Outcome::Planned)) => ExitCode::SUCCESS,
+        Ok(Ok(Outcome::Infeasible)) => ExitCode::from(3),
+        Ok(Err(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+        Err(_) => ExitCode::from(1),
+    }
+}
+
+/// Quiet by default; `RUST_LOG=debug` shows spans per solve stage with sizes and times.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .init();
+}

@@ -1,0 +1,352 @@
+//! Turning plans and errors into text: tables for a person, JSON for machines.
+
+use fluidity_solvers::plan::{Change, Plan, Status};
+use fluidity_solvers::{InvalidScenario, Scenario};
+use std::fmt::Write;
+
+/// The Plan as protobuf JSON, every field present.
+pub fn json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).expect("a plan always serialises");
+    text.push('\n');
+    text
+}
+
+/// Every validation problem, one per line with its field path.
+pub fn invalid(name: &str, invalid: &InvalidScenario) -> String {
+    let n = invalid.violations.len();
+    let mut text = format!(
+        "{name} is not a valid scenario ({n} problem{}):",
+        if n == 1 { "" } else { "s" }
+    );
+    for v in &invalid.violations {
+        let _ = write!(text, "\n  {}: {}", v.path, v.message);
+    }
+    text
+}
+
+/// The plan as tables a person reads at a glance.
+pub fn plan(scenario: &Scenario, plan: &Plan) -> String {
+    let mut out = String::new();
+    headline(&mut out, scenario, plan);
+    if plan.status == Status::Infeasible {
+        diagnosis(&mut out, plan);
+    }
+    initiatives(&mut out, scenario, plan);
+    resources(&mut out, scenario, plan);
+    if plan.status != Status::Infeasible {
+        moves(&mut out, plan);
+        bottlenecks(&mut out, plan);
+    }
+    let s = &plan.solver;
+    let _ = writeln!(
+        out,
+        "\nSolved by {} in {:.3} s: {} variables, {} constraints, {} stage{}.",
+        s.name,
+        s.seconds,
+        s.variables,
+        s.constraints,
+        s.stages,
+        if s.stages == 1 { "" } else { "s" }
+    );
+    out
+}
+
+fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
+    let title = if scenario.name.is_empty() {
+        "Scenario"
+    } else {
+        &scenario.name
+    };
+    let status = match plan.status {
+        Status::Optimal => "OPTIMAL",
+        Status::Feasible => "FEASIBLE (time limit reached; best plan found)",
+        Status::Infeasible => "INFEASIBLE (no plan satisfies every constraint)",
+    };
+    let _ = writeln!(out, "{title}: {status}");
+    let b = &plan.baseline;
+    if plan.status == Status::Infeasible {
+        let _ = writeln!(out, "  status quo value {}", num(b.value));
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  objective {} = value {} - move cost {}",
+        num(plan.objective),
+        num(plan.value),
+        num(plan.move_cost)
+    );
+    let gain = plan.objective - b.value;
+    let _ = writeln!(
+        out,
+        "  status quo value {}, gain {}{}",
+        num(b.value),
+        if gain >= 0.0 { "+" } else { "" },
+        num(gain)
+    );
+    if !b.feasible {
+        let _ = writeln!(
+            out,
+            "  the status quo breaks {} constraint{}: {}",
+            b.violations.len(),
+            if b.violations.len() == 1 { "" } else { "s" },
+            abbreviate(&b.violations, 6)
+        );
+    }
+}
+
+fn diagnosis(out: &mut String, plan: &Plan) {
+    let _ = writeln!(
+        out,
+        "\nTo make it feasible, relax (each in its constraint's own units):"
+    );
+    let rows: Vec<Vec<String>> = plan
+        .diagnosis
+        .iter()
+        .map(|d| vec![d.constraint.clone(), format!("by {}", num(d.relax_by))])
+        .collect();
+    table(
+        out,
+        &["constraint", "relax"],
+        &[Align::Left, Align::Right],
+        &rows,
+    );
+    let _ = writeln!(out, "\nShown below: the status quo (no plan).");
+}
+
+fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
+    let mut header = vec![
+        "initiative".to_string(),
+        "owner".to_string(),
+        "now".to_string(),
+    ];
+    header.extend(scenario.periods.iter().map(|p| p.id.clone()));
+    header.push("change".to_string());
+    let mut align = vec![Align::Left, Align::Left, Align::Right];
+    align.extend(scenario.periods.iter().map(|_| Align::Right));
+    align.push(Align::Left);
+    let rows: Vec<Vec<String>> = scenario
+        .initiatives
+        .iter()
+        .zip(&plan.initiatives)
+        .map(|(s, p)| {
+            let mut row = vec![s.id.clone(), s.owner.clone(), num(s.current)];
+            row.extend(p.activity.iter().map(|&a| num(a)));
+            row.push(
+                match p.change {
+                    Change::Grow => "GROW",
+                    Change::Hold => "hold",
+                    Change::Shrink => "SHRINK",
+                    Change::Stop => "STOP",
+                }
+                .to_string(),
+            );
+            row
+        })
+        .collect();
+    let _ = writeln!(out, "\nInitiatives (activity per period)");
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    table(out, &header, &align, &rows);
+}
+
+fn resources(out: &mut String, scenario: &Scenario, plan: &Plan) {
+    let mut rows = Vec::new();
+    for (s, r) in scenario.resources.iter().zip(&plan.resources) {
+        let label = if s.unit.is_empty() {
+            s.id.clone()
+        } else {
+            format!("{} ({})", s.id, s.unit)
+        };
+        for (t, period) in scenario.periods.iter().enumerate() {
+            let share = if r.capacity[t] > 0.0 {
+                format!("{:.1}%", 100.0 * r.reserve[t] / r.capacity[t])
+            } else {
+                "-".to_string()
+            };
+            rows.push(vec![
+                if t == 0 { label.clone() } else { String::new() },
+                period.id.clone(),
+                num(r.capacity[t]),
+                num(r.used[t]),
+                num(r.reserve[t]),
+                share,
+                num(r.shadow_price[t]),
+            ]);
+        }
+    }
+    let _ = writeln!(out, "\nResources");
+    table(
+        out,
+        &[
+            "resource",
+            "period",
+            "capacity",
+            "used",
+            "reserve",
+            "reserve %",
+            "shadow price",
+        ],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        &rows,
+    );
+}
+
+fn moves(out: &mut String, plan: &Plan) {
+    let _ = writeln!(out, "\nMoves");
+    if plan.moves.is_empty() {
+        let _ = writeln!(out, "  none: every initiative keeps its resources");
+        return;
+    }
+    let rows: Vec<Vec<String>> = plan
+        .moves
+        .iter()
+        .map(|m| {
+            vec![
+                m.period.clone(),
+                m.resource.clone(),
+                num(m.amount),
+                m.from.clone(),
+                format!("-> {}", m.to),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["period", "resource", "amount", "from", "to"],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Left,
+            Align::Left,
+        ],
+        &rows,
+    );
+}
+
+fn bottlenecks(out: &mut String, plan: &Plan) {
+    const SHOWN: usize = 10;
+    let _ = writeln!(
+        out,
+        "\nBottlenecks (value of one more unit of allocatable capacity)"
+    );
+    if plan.bottlenecks.is_empty() {
+        let _ = writeln!(
+            out,
+            "  none: no capacity constraint binds (or the solver gives no duals)"
+        );
+        return;
+    }
+    let rows: Vec<Vec<String>> = plan
+        .bottlenecks
+        .iter()
+        .take(SHOWN)
+        .map(|b| vec![b.constraint.clone(), num(b.shadow_price)])
+        .collect();
+    table(
+        out,
+        &["constraint", "shadow price"],
+        &[Align::Left, Align::Right],
+        &rows,
+    );
+    if plan.bottlenecks.len() > SHOWN {
+        let _ = writeln!(out, "  ... and {} more", plan.bottlenecks.len() - SHOWN);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+fn table(out: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = String::from(" ");
+        for ((cell, w), a) in cells.zip(&width).zip(align) {
+            text.push(' ');
+            let pad = w - cell.chars().count();
+            match a {
+                Align::Left => {
+                    text.push_str(cell);
+                    text.push_str(&" ".repeat(pad));
+                }
+                Align::Right => {
+                    text.push_str(&" ".repeat(pad));
+                    text.push_str(cell);
+                }
+            }
+            text.push(' ');
+        }
+        text.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&mut header.iter().copied()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(&mut row.iter().map(String::as_str)));
+    }
+}
+
+fn abbreviate(list: &[String], shown: usize) -> String {
+    let mut text = list
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > shown {
+        let _ = write!(text, ", ... ({} more)", list.len() - shown);
+    }
+    text
+}
+
+/// A number for a person: at most two decimals, no trailing zeros, thousands grouped.
+pub fn num(x: f64) -> String {
+    let rounded = format!("{:.2}", x);
+    let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
+    let (sign, digits) = match rounded.strip_prefix('-') {
+        Some(rest) if rest != "0" => ("-", rest),
+        Some(rest) => ("", rest),
+        None => ("", rounded),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (k, c) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_read_like_a_report() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-0.000001), "0");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(1234567.891), "1,234,567.89");
+        assert_eq!(num(-1500.0), "-1,500");
+        assert_eq!(num(2.999999999), "3");
+    }
+}
