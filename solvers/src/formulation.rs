@@ -274,8 +274,13 @@ impl Formulation {
         terms
     }
 
-    /// Activities of a solved point, as a[i,t].
-    pub fn activities(&self, x: &[f64]) -> Array2<f64> {
-        self.columns.activity.mapv(|col| x[col])
+    /// Activities of a solved point, as a[i,t], projected onto their bounds: an
+    /// interior-point solver may leave them a hair outside (-1e-10 for a stopped
+    /// initiative), which a plan must never show.
+    pub fn activities_within_bounds(&self, x: &[f64]) -> Array2<f64> {
+        self.columns.activity.mapv(|col| {
+            let c = &self.lp.columns[col];
+            x[col].max(c.lower).min(c.upper)
+        })
     }
 }

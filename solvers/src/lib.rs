@@ -87,7 +87,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                     } else {
                         Status::Feasible
                     },
-                    solver: backend.name(),
+                    solver: solved.solver.name(),
                     seconds: elapsed(),
                     variables: solved.variables,
                     constraints: solved.constraints,
@@ -106,6 +106,11 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                     "the scenario is infeasible, and its diagnosis failed: {e}"
                 ))
             })?;
+            if relaxations.is_empty() {
+                return Err(PlanError::Solver(
+                    "the solver found the scenario infeasible, but its diagnosis found nothing to relax (numerical trouble); try another solver".to_string(),
+                ));
+            }
             let zeros = ndarray::Array2::zeros((model.resources(), model.periods()));
             report::plan(
                 &model,

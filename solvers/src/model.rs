@@ -134,6 +134,18 @@ impl Model {
             })
             .collect();
 
+        let mut curves = curves;
+        for (i, init) in s.initiatives.iter().enumerate() {
+            // A locked initiative may sit past its curve's last upTo; activity there
+            // earns nothing, which an open slice worth 0 says without capping it.
+            let curve_end: f64 = curves[i].iter().map(|slice| slice.len).sum();
+            if init.locked && !curves[i].is_empty() && init.current > curve_end {
+                curves[i].push(Slice {
+                    len: f64::INFINITY,
+                    per_unit: 0.0,
+                });
+            }
+        }
         let current = Array1::from_iter(s.initiatives.iter().map(|i| i.current));
         let mut lo = Array1::zeros(n_i);
         let mut hi = Array1::zeros(n_i);

@@ -22,6 +22,8 @@ pub struct Solved {
     /// False when a time limit cut the search short.
     pub proven_optimal: bool,
     pub stages: u32,
+    /// The backend that produced the final point (microlp when Clarabel stalled).
+    pub solver: Backend,
     pub variables: usize,
     pub constraints: usize,
 }
@@ -81,12 +83,21 @@ pub fn solve(
         .collect();
 
     let mut last_point: Option<Vec<f64>> = None;
+    let mut solver = backend;
     for (n, &stage) in stages.iter().enumerate() {
         let stage_number = n as u32 + 1;
         let span = tracing::debug_span!("stage", number = stage_number, ?stage).entered();
         let stage_started = Instant::now();
         formulation.set_objective(model, stage);
-        let result = backend.solve(&formulation.lp, remaining());
+        let (mut result, mut used) = solve_stage(backend, &formulation, remaining());
+        if n > 0 && result == Err(SolveFailure::Infeasible) {
+            // The earlier tiers' floors came from a solver's point, exact only to its
+            // tolerance; a floor a hair too high empties this stage. Loosen, retry once.
+            tracing::warn!("stage {stage_number} infeasible by round-off; loosening tier floors");
+            loosen_tier_floors(&mut formulation);
+            (result, used) = solve_stage(backend, &formulation, remaining());
+        }
+        solver = used;
         tracing::debug!(
             elapsed_ms = stage_started.elapsed().as_secs_f64() * 1e3,
             ok = result.is_ok(),
@@ -111,6 +122,7 @@ pub fn solve(
                         None,
                         false,
                         stage_number - 1,
+                        solver,
                     ))),
                     None => Err(StageFailure::TimeLimit {
                         seconds: time_limit.unwrap_or(0.0),
@@ -119,7 +131,7 @@ pub fn solve(
             }
             Err(failure) => {
                 return Err(StageFailure::Solver {
-                    solver: backend.name(),
+                    solver: solver.name(),
                     stage: stage_number,
                     message: failure.to_string(),
                 })
@@ -133,6 +145,7 @@ pub fn solve(
                 duals,
                 solution.proven_optimal,
                 stage_number,
+                solver,
             )));
         }
         if let Stage::Tier(tier) = stage {
@@ -141,6 +154,28 @@ pub fn solve(
         last_point = Some(solution.x);
     }
     unreachable!("the final stage always returns")
+}
+
+/// Solves one stage; when Clarabel stalls (a feasible set with almost no interior
+/// makes an interior-point method diverge) the simplex of microlp takes over, so a
+/// numerically hard scenario still gets its plan, without duals.
+fn solve_stage(
+    backend: Backend,
+    formulation: &Formulation,
+    time_limit: Option<f64>,
+) -> (Result<crate::backend::Solution, SolveFailure>, Backend) {
+    let started = Instant::now();
+    match backend.solve(&formulation.lp, time_limit) {
+        Err(SolveFailure::Solver(message)) if backend == Backend::Clarabel => {
+            tracing::warn!(%message, "clarabel failed; retrying the stage with microlp");
+            let left = time_limit.map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0));
+            (
+                Backend::Microlp.solve(&formulation.lp, left),
+                Backend::Microlp,
+            )
+        }
+        result => (result, backend),
+    }
 }
 
 /// Adds `V_tier >= V* - tolerance * |V*| - 1e-7 * max(1, |V*|)`.
@@ -154,12 +189,23 @@ fn keep_tier_value(formulation: &mut Formulation, model: &Model, tier: u32, x: &
         .row(RowKind::Tier { tier }, terms, Cmp::Ge, floor);
 }
 
+/// Lowers every tier floor by 1e-5 x max(1, |floor|): still far inside any
+/// tolerance a planner would notice, far outside solver round-off.
+fn loosen_tier_floors(formulation: &mut Formulation) {
+    for row in &mut formulation.lp.rows {
+        if matches!(row.kind, RowKind::Tier { .. }) {
+            row.rhs -= 1e-5 * row.rhs.abs().max(1.0);
+        }
+    }
+}
+
 fn solved(
     formulation: &Formulation,
     x: &[f64],
     duals: Option<&[f64]>,
     proven_optimal: bool,
     stages: u32,
+    solver: Backend,
 ) -> Solved {
     let shadow_prices = formulation.capacity_rows.mapv(|row| match (row, duals) {
         (Some(index), Some(duals)) => {
@@ -177,10 +223,11 @@ fn solved(
         _ => 0.0,
     });
     Solved {
-        activities: formulation.activities(x),
+        activities: formulation.activities_within_bounds(x),
         shadow_prices,
         proven_optimal,
         stages,
+        solver,
         variables: formulation.lp.columns.len(),
         constraints: formulation.lp.rows.len(),
     }
