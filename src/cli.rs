@@ -20,6 +20,26 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check a scenario and list every problem with its field path, without solving.
     Validate(ValidateArgs),
+    /// Write a deterministic, feasible scenario of any size (benchmarks, demos).
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 50)]
+    pub initiatives: usize,
+    #[arg(long, default_value_t = 3)]
+    pub resources: usize,
+    #[arg(long, default_value_t = 3)]
+    pub periods: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of initiatives that run in whole units (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub integral_share: f64,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]

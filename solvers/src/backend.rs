@@ -68,15 +68,6 @@ impl Backend {
         }
     }
 
-    /// The default: Clarabel for LPs (fast, with duals), microlp for MILPs.
-    pub fn auto(has_integers: bool) -> Backend {
-        if has_integers {
-            Backend::Microlp
-        } else {
-            Backend::Clarabel
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Backend::Clarabel => "clarabel",
@@ -156,10 +147,11 @@ fn variables(lp: &LinearProgram) -> (ProblemVariables, Vec<Variable>, Expression
         .map(|c| {
             let mut def = variable().min(c.lower).max(c.upper);
             if c.integer {
+                let (lower, upper) = integer_bounds(c.lower, c.upper);
                 // microlp keeps integer bounds in i32.
                 def = variable()
-                    .min(c.lower.max(i32::MIN as f64))
-                    .max(c.upper.min(i32::MAX as f64))
+                    .min(lower.max(i32::MIN as f64))
+                    .max(upper.min(i32::MAX as f64))
                     .integer();
             }
             let v = vars.add(def);
@@ -211,10 +203,28 @@ fn trivially_infeasible(lp: &LinearProgram) -> bool {
             }
     });
     let bounds_cross = lp.columns.iter().any(|c| {
-        c.lower > c.upper + tol(c.upper)
-            || (c.integer && c.lower.ceil() > c.upper.floor() + tol(c.upper))
+        let (lower, upper) = if c.integer {
+            integer_bounds(c.lower, c.upper)
+        } else {
+            (c.lower, c.upper)
+        };
+        lower > upper + tol(upper)
     });
     empty_row_broken || bounds_cross
+}
+
+/// The whole numbers a column's bounds allow: a bound within round-off of a whole
+/// number (2.9999999999999996, the sum of 0.7 + 1.4 + 0.9) counts as that number.
+fn integer_bounds(lower: f64, upper: f64) -> (f64, f64) {
+    let snap = |x: f64| {
+        let whole = x.round();
+        if (x - whole).abs() <= 1e-9 * x.abs().max(1.0) {
+            whole
+        } else {
+            x
+        }
+    };
+    (snap(lower).ceil(), snap(upper).floor())
 }
 
 fn failure(e: ResolutionError) -> SolveFailure {

@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod diagnosis;
 pub mod formulation;
+pub mod generate;
 pub mod lp;
 pub mod model;
 pub mod moves;
@@ -52,9 +53,8 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
     let started = Instant::now();
     validate(scenario, &options.limits)?;
     let model = Model::new(scenario);
-    let backend = Backend::from_name(&scenario.policy.solver)
-        .expect("validation accepted the solver name")
-        .unwrap_or_else(|| Backend::auto(model.has_integers()));
+    let named =
+        Backend::from_name(&scenario.policy.solver).expect("validation accepted the solver name");
     let time_limit = match (scenario.policy.time_limit_seconds, options.time_limit) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -64,11 +64,11 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
         initiatives = model.initiatives(),
         resources = model.resources(),
         periods = model.periods(),
-        solver = backend.name()
+        solver = %scenario.policy.solver
     );
     let _entered = span.enter();
 
-    let outcome = solve::solve(&model, backend, time_limit).map_err(|e| match e {
+    let outcome = solve::solve(&model, named, time_limit).map_err(|e| match e {
         solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
         other => PlanError::Solver(other.to_string()),
     })?;
@@ -87,7 +87,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                     } else {
                         Status::Feasible
                     },
-                    solver: solved.solver.name(),
+                    solver: solved.solver,
                     seconds: elapsed(),
                     variables: solved.variables,
                     constraints: solved.constraints,
@@ -97,6 +97,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
         }
         solve::Outcome::Infeasible {
             stages,
+            solver,
             variables,
             constraints,
         } => {
@@ -119,7 +120,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                 relaxations,
                 report::Provenance {
                     status: Status::Infeasible,
-                    solver: backend.name(),
+                    solver: solver.to_string(),
                     seconds: elapsed(),
                     variables,
                     constraints,

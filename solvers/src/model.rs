@@ -167,6 +167,11 @@ impl Model {
                 (None, Kind::Operations) => init.current.min(hi[i]),
                 (None, Kind::Strategic) => 0.0,
             };
+            // `min: 1.3` against a curve ending at 0.6 + 0.7 = 1.2999999999999998 is
+            // the same bound, not a contradiction: bounds within round-off meet.
+            if lo[i] > hi[i] && lo[i] - hi[i] <= 1e-9 * hi[i].abs().max(1.0) {
+                lo[i] = hi[i];
+            }
         }
 
         let groups = s

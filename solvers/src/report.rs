@@ -16,7 +16,7 @@ use ndarray::{Array2, Axis};
 #[derive(Debug, Clone)]
 pub struct Provenance {
     pub status: Status,
-    pub solver: &'static str,
+    pub solver: String,
     pub seconds: f64,
     pub variables: usize,
     pub constraints: usize,
@@ -67,7 +67,7 @@ pub fn plan(
         bottlenecks: bottlenecks(model, shadow_prices),
         diagnosis,
         solver: SolverStats {
-            name: provenance.solver.to_string(),
+            name: provenance.solver,
             seconds: provenance.seconds,
             variables: provenance.variables as u32,
             constraints: provenance.constraints as u32,

@@ -5,12 +5,50 @@
 //! A time limit is shared by the stages: a stage that runs out with a feasible
 //! point ends the solve there, with that point as a FEASIBLE plan.
 
-use crate::backend::{Backend, SolveFailure};
+use crate::backend::{Backend, Solution, SolveFailure};
 use crate::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, RowKind};
 use crate::model::Model;
 use ndarray::Array2;
 use std::time::Instant;
+
+/// Which backends a solve uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Solvers {
+    /// Solves every stage and gives the plan's activities.
+    pub primal: Backend,
+    /// Re-solves the final stage for shadow prices when `primal` has no duals.
+    pub prices: Option<Backend>,
+}
+
+impl Solvers {
+    /// Largest LP for which `auto` takes a simplex vertex (whole, few moves) and a
+    /// second, interior-point solve for prices; above it the simplex is too slow
+    /// (measured: 15 ms at 750 columns, 1.3 s at 6,000) and Clarabel does both.
+    pub const VERTEX_COLUMNS: usize = 2_500;
+
+    /// The backends for a model: `named` is the scenario's `policy.solver`, None for auto.
+    pub fn choose(named: Option<Backend>, model: &Model, columns: usize) -> Solvers {
+        match named {
+            Some(backend) => Solvers {
+                primal: backend,
+                prices: None,
+            },
+            None if model.has_integers() => Solvers {
+                primal: Backend::Microlp,
+                prices: None,
+            },
+            None if columns <= Self::VERTEX_COLUMNS => Solvers {
+                primal: Backend::Microlp,
+                prices: Some(Backend::Clarabel),
+            },
+            None => Solvers {
+                primal: Backend::Clarabel,
+                prices: None,
+            },
+        }
+    }
+}
 
 /// A solved scenario, before reporting.
 #[derive(Debug, Clone)]
@@ -22,8 +60,9 @@ pub struct Solved {
     /// False when a time limit cut the search short.
     pub proven_optimal: bool,
     pub stages: u32,
-    /// The backend that produced the final point (microlp when Clarabel stalled).
-    pub solver: Backend,
+    /// What produced the plan: `clarabel`, `microlp`, or `microlp+clarabel` (a
+    /// simplex vertex priced by an interior-point solve).
+    pub solver: String,
     pub variables: usize,
     pub constraints: usize,
 }
@@ -35,6 +74,7 @@ pub enum Outcome {
     /// No point satisfies the constraints (found in the first stage).
     Infeasible {
         stages: u32,
+        solver: &'static str,
         variables: usize,
         constraints: usize,
     },
@@ -56,59 +96,76 @@ pub enum StageFailure {
 /// Round-off a later stage may lose on an earlier tier's value (see the model document).
 const TIER_SLACK: f64 = 1e-7;
 
-/// Runs every stage of `model` on `backend`.
+/// The shared clock of a solve's stages.
+struct Clock {
+    started: Instant,
+    limit: Option<f64>,
+}
+
+impl Clock {
+    fn remaining(&self) -> Option<f64> {
+        self.limit
+            .map(|limit| (limit - self.started.elapsed().as_secs_f64()).max(0.0))
+    }
+}
+
+/// Formulates `model` and runs every stage.
 pub fn solve(
     model: &Model,
-    backend: Backend,
+    named: Option<Backend>,
     time_limit: Option<f64>,
 ) -> Result<Outcome, StageFailure> {
-    let started = Instant::now();
-    let remaining = || time_limit.map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0));
+    let clock = Clock {
+        started: Instant::now(),
+        limit: time_limit,
+    };
     let mut formulation = {
         let _span = tracing::debug_span!("formulate").entered();
-        let f = Formulation::new(model);
-        tracing::debug!(
-            columns = f.lp.columns.len(),
-            rows = f.lp.rows.len(),
-            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-            "formulated"
-        );
-        f
+        Formulation::new(model)
     };
-    let tiers = model.tiers();
-    let stages: Vec<Stage> = tiers
-        .iter()
-        .map(|&k| Stage::Tier(k))
+    let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
+    tracing::debug!(
+        columns = formulation.lp.columns.len(),
+        rows = formulation.lp.rows.len(),
+        primal = solvers.primal.name(),
+        elapsed_ms = clock.started.elapsed().as_secs_f64() * 1e3,
+        "formulated"
+    );
+    let stages: Vec<Stage> = model
+        .tiers()
+        .into_iter()
+        .map(Stage::Tier)
         .chain([Stage::Final])
         .collect();
 
-    let mut last_point: Option<Vec<f64>> = None;
-    let mut solver = backend;
+    let mut last_point: Option<(Vec<f64>, Backend)> = None;
     for (n, &stage) in stages.iter().enumerate() {
-        let stage_number = n as u32 + 1;
-        let span = tracing::debug_span!("stage", number = stage_number, ?stage).entered();
-        let stage_started = Instant::now();
+        let number = n as u32 + 1;
+        let _span = tracing::debug_span!("stage", number, ?stage).entered();
         formulation.set_objective(model, stage);
-        let (mut result, mut used) = solve_stage(backend, &formulation, remaining());
-        if n > 0 && result == Err(SolveFailure::Infeasible) {
-            // The earlier tiers' floors came from a solver's point, exact only to its
-            // tolerance; a floor a hair too high empties this stage. Loosen, retry once.
-            tracing::warn!("stage {stage_number} infeasible by round-off; loosening tier floors");
-            loosen_tier_floors(&mut formulation);
-            (result, used) = solve_stage(backend, &formulation, remaining());
+        let (mut result, mut used) = solve_stage(solvers.primal, &formulation, &clock);
+        // The earlier tiers' floors came from a solver's point, exact only to its
+        // tolerance; a floor a hair too high empties this stage (an interior-point
+        // method may also call a sliver of a feasible set empty). Loosen the floors a
+        // step at a time, as little as gets the stage solved.
+        for step in LOOSENING_STEPS {
+            if n == 0 || result != Err(SolveFailure::Infeasible) {
+                break;
+            }
+            tracing::warn!(
+                number,
+                step,
+                "stage infeasible by round-off; loosening tier floors"
+            );
+            loosen_tier_floors(&mut formulation, step);
+            (result, used) = solve_stage(solvers.primal, &formulation, &clock);
         }
-        solver = used;
-        tracing::debug!(
-            elapsed_ms = stage_started.elapsed().as_secs_f64() * 1e3,
-            ok = result.is_ok(),
-            "solved"
-        );
-        drop(span);
         let solution = match result {
             Ok(solution) => solution,
             Err(SolveFailure::Infeasible) if n == 0 => {
                 return Ok(Outcome::Infeasible {
                     stages: 1,
+                    solver: used.name(),
                     variables: formulation.lp.columns.len(),
                     constraints: formulation.lp.rows.len(),
                 });
@@ -116,13 +173,13 @@ pub fn solve(
             Err(SolveFailure::TimeLimit) => {
                 // An earlier stage's point satisfies every constraint: report it.
                 return match last_point {
-                    Some(x) => Ok(Outcome::Solved(solved(
+                    Some((x, solver)) => Ok(Outcome::Solved(solved(
                         &formulation,
                         &x,
                         None,
                         false,
-                        stage_number - 1,
-                        solver,
+                        number - 1,
+                        solver.name().to_string(),
                     ))),
                     None => Err(StageFailure::TimeLimit {
                         seconds: time_limit.unwrap_or(0.0),
@@ -131,27 +188,44 @@ pub fn solve(
             }
             Err(failure) => {
                 return Err(StageFailure::Solver {
-                    solver: solver.name(),
-                    stage: stage_number,
+                    solver: used.name(),
+                    stage: number,
                     message: failure.to_string(),
                 })
             }
         };
-        if !solution.proven_optimal || stage == Stage::Final {
-            let duals = solution.duals.as_deref().filter(|_| stage == Stage::Final);
+        if !solution.proven_optimal {
             return Ok(Outcome::Solved(solved(
                 &formulation,
                 &solution.x,
-                duals,
-                solution.proven_optimal,
-                stage_number,
+                None,
+                false,
+                number,
+                used.name().to_string(),
+            )));
+        }
+        if stage == Stage::Final {
+            let (duals, solver) = match (solution.duals, solvers.prices) {
+                (Some(duals), _) => (Some(duals), used.name().to_string()),
+                (None, Some(prices)) => match price(prices, &formulation, &clock) {
+                    Some(duals) => (Some(duals), format!("{}+{}", used.name(), prices.name())),
+                    None => (None, used.name().to_string()),
+                },
+                (None, None) => (None, used.name().to_string()),
+            };
+            return Ok(Outcome::Solved(solved(
+                &formulation,
+                &solution.x,
+                duals.as_deref(),
+                true,
+                number,
                 solver,
             )));
         }
         if let Stage::Tier(tier) = stage {
             keep_tier_value(&mut formulation, model, tier, &solution.x);
         }
-        last_point = Some(solution.x);
+        last_point = Some((solution.x, used));
     }
     unreachable!("the final stage always returns")
 }
@@ -162,19 +236,36 @@ pub fn solve(
 fn solve_stage(
     backend: Backend,
     formulation: &Formulation,
-    time_limit: Option<f64>,
-) -> (Result<crate::backend::Solution, SolveFailure>, Backend) {
+    clock: &Clock,
+) -> (Result<Solution, SolveFailure>, Backend) {
     let started = Instant::now();
-    match backend.solve(&formulation.lp, time_limit) {
+    let result = match backend.solve(&formulation.lp, clock.remaining()) {
         Err(SolveFailure::Solver(message)) if backend == Backend::Clarabel => {
             tracing::warn!(%message, "clarabel failed; retrying the stage with microlp");
-            let left = time_limit.map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0));
-            (
-                Backend::Microlp.solve(&formulation.lp, left),
-                Backend::Microlp,
-            )
+            let retry = Backend::Microlp.solve(&formulation.lp, clock.remaining());
+            return (retry, Backend::Microlp);
         }
-        result => (result, backend),
+        result => result,
+    };
+    tracing::debug!(
+        solver = backend.name(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        ok = result.is_ok(),
+        "stage solved"
+    );
+    (result, backend)
+}
+
+/// The final stage's duals from a second backend. Any optimal dual pairs with any
+/// optimal primal (complementary slackness), so the vertex and the prices agree.
+fn price(backend: Backend, formulation: &Formulation, clock: &Clock) -> Option<Vec<f64>> {
+    let _span = tracing::debug_span!("prices", solver = backend.name()).entered();
+    match backend.solve(&formulation.lp, clock.remaining()) {
+        Ok(solution) => solution.duals,
+        Err(failure) => {
+            tracing::warn!(%failure, "no shadow prices: the pricing solve failed");
+            None
+        }
     }
 }
 
@@ -189,12 +280,15 @@ fn keep_tier_value(formulation: &mut Formulation, model: &Model, tier: u32, x: &
         .row(RowKind::Tier { tier }, terms, Cmp::Ge, floor);
 }
 
-/// Lowers every tier floor by 1e-5 x max(1, |floor|): still far inside any
-/// tolerance a planner would notice, far outside solver round-off.
-fn loosen_tier_floors(formulation: &mut Formulation) {
+/// Relative amounts tier floors are lowered by, in turn, when a later stage is
+/// infeasible by round-off: all far inside what a planner would notice.
+const LOOSENING_STEPS: [f64; 3] = [1e-6, 1e-5, 1e-4];
+
+/// Lowers every tier floor by `step` x max(1, |floor|).
+fn loosen_tier_floors(formulation: &mut Formulation, step: f64) {
     for row in &mut formulation.lp.rows {
         if matches!(row.kind, RowKind::Tier { .. }) {
-            row.rhs -= 1e-5 * row.rhs.abs().max(1.0);
+            row.rhs -= step * row.rhs.abs().max(1.0);
         }
     }
 }
@@ -205,7 +299,7 @@ fn solved(
     duals: Option<&[f64]>,
     proven_optimal: bool,
     stages: u32,
-    solver: Backend,
+    solver: String,
 ) -> Solved {
     let shadow_prices = formulation.capacity_rows.mapv(|row| match (row, duals) {
         (Some(index), Some(duals)) => {

@@ -39,6 +39,17 @@ proptest! {
     }
 
     #[test]
+    fn every_interior_point_plan_satisfies_every_constraint(seed in any::<u64>()) {
+        let mut s = random_scenario(seed, Shape::LP);
+        s.policy.solver = "clarabel".to_string();
+        let p = plan(&s, &PlanOptions::default()).unwrap();
+        if has_plan(&p) {
+            let broken = broken_constraints(&s, &activities(&p));
+            prop_assert!(broken.is_empty(), "seed {seed}: {broken:?}");
+        }
+    }
+
+    #[test]
     fn value_less_move_cost_is_the_objective_and_matches_an_independent_evaluation(seed in any::<u64>()) {
         let (s, p) = solve_random(seed);
         let (value, move_cost) = evaluate(&s, &activities(&p));
@@ -196,21 +207,4 @@ fn relax(s: &Scenario, p: &Plan) -> Scenario {
         }
     }
     out
-}
-
-#[test]
-#[ignore]
-fn debug_seed() {
-    let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-    let (s, p) = solve_random(seed);
-    println!("{}", serde_json::to_string_pretty(&s).unwrap());
-    println!("{:?} {:?}", p.status, p.diagnosis);
-    let relaxed = relax(&s, &p);
-    std::fs::write(
-        "/tmp/fx/relaxed.json",
-        serde_json::to_string_pretty(&relaxed).unwrap(),
-    )
-    .unwrap();
-    let again = plan(&relaxed, &PlanOptions::default()).unwrap();
-    println!("{:?} {:?}", again.status, again.diagnosis);
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each reads its inputs, calls the core and writes.
 
+mod generate;
 mod plan;
 mod validate;
 
@@ -10,5 +11,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }

@@ -3,6 +3,8 @@
 //! defaults from the scenario itself and never calls the formulation code, so a
 //! formulation bug cannot hide behind the code that has it.
 #![allow(dead_code)]
+// The checker indexes a[i][t] the way the model document writes it.
+#![allow(clippy::needless_range_loop)]
 
 use fluidity_solvers::plan::{Plan, Status};
 use fluidity_solvers::scenario::{Kind, Scenario};

@@ -1,0 +1,108 @@
+//! Backends agree: Clarabel and microlp reach the same optimum on random LPs, and
+//! microlp's whole-unit plans match an exhaustive search on small random MILPs.
+
+mod common;
+#[path = "common/random.rs"]
+mod random;
+
+use common::*;
+use fluidity_solvers::plan::Status;
+use fluidity_solvers::{plan, PlanOptions, Scenario};
+use proptest::prelude::*;
+use random::{random_scenario, Shape};
+
+fn with_solver(s: &Scenario, solver: &str) -> fluidity_solvers::Plan {
+    let mut s = s.clone();
+    s.policy.solver = solver.to_string();
+    plan(&s, &PlanOptions::default()).unwrap_or_else(|e| panic!("{solver}: {e}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(150), ..ProptestConfig::default() })]
+
+    #[test]
+    fn clarabel_and_microlp_reach_the_same_objective_on_random_lps(seed in any::<u64>()) {
+        // Without tiers: a tiered optimum is defined only up to the tier floors'
+        // round-off allowance (1e-7 of each tier's value), which trade-offs amplify.
+        let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
+        let interior = with_solver(&s, "clarabel");
+        let simplex = with_solver(&s, "microlp");
+        prop_assert_eq!(interior.status == Status::Infeasible, simplex.status == Status::Infeasible, "seed {}", seed);
+        if interior.status != Status::Infeasible {
+            let tol = 1e-6 * simplex.objective.abs().max(1.0);
+            prop_assert!((interior.objective - simplex.objective).abs() <= tol,
+                "seed {seed}: clarabel {} vs microlp {}", interior.objective, simplex.objective);
+        }
+    }
+
+    #[test]
+    fn clarabel_and_microlp_agree_closely_on_random_tiered_lps(seed in any::<u64>()) {
+        let s = random_scenario(seed, Shape::LP);
+        let interior = with_solver(&s, "clarabel");
+        let simplex = with_solver(&s, "microlp");
+        prop_assert_eq!(interior.status == Status::Infeasible, simplex.status == Status::Infeasible, "seed {}", seed);
+        if interior.status != Status::Infeasible {
+            let tol = 1e-4 * simplex.objective.abs().max(1.0);
+            prop_assert!((interior.objective - simplex.objective).abs() <= tol,
+                "seed {seed}: clarabel {} vs microlp {}", interior.objective, simplex.objective);
+        }
+    }
+
+    #[test]
+    fn microlp_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
+        let s = small_integral_scenario(seed);
+        let p = plan(&s, &PlanOptions::default()).unwrap();
+        let best = exhaustive_best(&s);
+        match best {
+            None => prop_assert_eq!(p.status, Status::Infeasible, "seed {}", seed),
+            Some(best) => {
+                prop_assert_eq!(p.status, Status::Optimal, "seed {}", seed);
+                prop_assert!(broken_constraints(&s, &activities(&p)).is_empty());
+                prop_assert!((p.objective - best).abs() <= 1e-6 * best.abs().max(1.0),
+                    "seed {seed}: microlp {} vs exhaustive {best}", p.objective);
+            }
+        }
+    }
+}
+
+/// Every initiative integral, activity bounded by 3, at most 3 initiatives x 2 periods:
+/// at most 4^6 plans to enumerate.
+fn small_integral_scenario(seed: u64) -> Scenario {
+    let shape = Shape {
+        max_initiatives: 3,
+        max_periods: 2,
+        integral_share: 1.0,
+        tiers: false,
+    };
+    let mut s = random_scenario(seed, shape);
+    for init in &mut s.initiatives {
+        init.max = Some(init.max.unwrap_or(3.0).min(3.0));
+        init.min = init.min.map(|m| m.min(3.0));
+        init.current = init.current.min(3.0);
+    }
+    s
+}
+
+/// The best objective over every whole-unit plan that breaks no constraint.
+fn exhaustive_best(s: &Scenario) -> Option<f64> {
+    let n_i = s.initiatives.len();
+    let n_t = s.periods.len();
+    let cells = n_i * n_t;
+    let mut best: Option<f64> = None;
+    for code in 0..4usize.pow(cells as u32) {
+        let mut a = vec![vec![0.0; n_t]; n_i];
+        let mut c = code;
+        for row in a.iter_mut() {
+            for x in row.iter_mut() {
+                *x = (c % 4) as f64;
+                c /= 4;
+            }
+        }
+        if broken_constraints(s, &a).is_empty() {
+            let (value, cost) = evaluate(s, &a);
+            let objective = value - cost;
+            best = Some(best.map_or(objective, |b: f64| b.max(objective)));
+        }
+    }
+    best
+}

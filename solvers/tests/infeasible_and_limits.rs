@@ -1,0 +1,135 @@
+//! Infeasible scenarios are answers, not errors; time limits give the best plan
+//! found or a clear error.
+
+mod common;
+use common::*;
+use fluidity_solvers::plan::{Change, Status};
+use fluidity_solvers::{plan, PlanError, PlanOptions};
+use serde_json::json;
+
+fn floors_above_capacity() -> serde_json::Value {
+    json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [10]}],
+        "initiatives": [
+            {"id": "a", "kind": "OPERATIONS", "requirements": {"eng": 1}, "current": 6, "value": [{"perUnit": 1}]},
+            {"id": "b", "kind": "OPERATIONS", "requirements": {"eng": 1}, "current": 6, "value": [{"perUnit": 2}]}
+        ]
+    })
+}
+
+#[test]
+fn floors_above_capacity_are_diagnosed_with_the_cheapest_relaxation() {
+    // Raising capacity by 2 costs 2/10; lowering a floor by 2 costs 2/6.
+    let p = solve_json(floors_above_capacity());
+    assert_eq!(p.status, Status::Infeasible);
+    assert_eq!(p.diagnosis.len(), 1, "{:?}", p.diagnosis);
+    assert_eq!(p.diagnosis[0].constraint, "capacity[eng@q]");
+    assert_close(p.diagnosis[0].relax_by, 2.0);
+}
+
+#[test]
+fn an_infeasible_plan_shows_the_status_quo() {
+    let p = solve_json(floors_above_capacity());
+    assert_all_close(&activity(&p, "a"), &[6.0]);
+    assert!(p.initiatives.iter().all(|i| i.change == Change::Hold));
+    assert_close(p.baseline.value, 18.0);
+    assert_close(p.value, 18.0);
+    assert_close(p.objective, 18.0);
+    assert_eq!(p.move_cost, 0.0);
+    assert!(p.moves.is_empty() && p.bottlenecks.is_empty());
+    assert!(p.resources[0].shadow_price.iter().all(|&x| x == 0.0));
+    assert!(!p.baseline.feasible);
+    assert_eq!(p.baseline.violations, vec!["capacity[eng@q]".to_string()]);
+    assert_eq!(p.solver.stages, 1);
+}
+
+#[test]
+fn a_floor_that_a_ramp_cannot_reach_is_diagnosed() {
+    // min 5 from current 0 with rampUp 1: the floor or the ramp must give.
+    let p = solve_json(json!({
+        "periods": [{"id": "m1"}, {"id": "m2"}],
+        "resources": [{"id": "eng", "capacity": [100]}],
+        "initiatives": [{"id": "a", "requirements": {"eng": 1}, "current": 0, "min": 5, "rampUp": 1, "value": [{"perUnit": 1}]}]
+    }));
+    assert_eq!(p.status, Status::Infeasible);
+    let names: Vec<&str> = p.diagnosis.iter().map(|d| d.constraint.as_str()).collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("min[a@") || n.starts_with("rampUp[a@")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_contradiction_inside_one_initiative_is_diagnosed_in_its_own_units() {
+    // min 4 above the curve's end at 3: hi = 3 < lo = 4.
+    let p = solve_json(json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [100]}],
+        "initiatives": [{"id": "a", "requirements": {"eng": 1}, "current": 0, "min": 4,
+                         "value": [{"upTo": 3, "perUnit": 1}]}]
+    }));
+    assert_eq!(p.status, Status::Infeasible);
+    let total: f64 = p.diagnosis.iter().map(|d| d.relax_by).sum();
+    assert_close(total, 1.0);
+}
+
+#[test]
+fn a_group_floor_on_initiatives_that_use_nothing_of_its_resource_is_diagnosed() {
+    let p = solve_json(json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [10]}, {"id": "capital", "capacity": [10]}],
+        "initiatives": [{"id": "a", "requirements": {"eng": 1}, "current": 0, "value": [{"upTo": 5, "perUnit": 1}]}],
+        "groups": [{"id": "spend", "resource": "capital", "initiatives": ["a"], "min": 3}]
+    }));
+    assert_eq!(p.status, Status::Infeasible);
+    assert_eq!(p.diagnosis[0].constraint, "groupMin[spend@q]");
+    assert_close(p.diagnosis[0].relax_by, 3.0);
+}
+
+fn hard_integral_scenario(policy_seconds: f64) -> fluidity_solvers::Scenario {
+    let mut initiatives = Vec::new();
+    for k in 0..30 {
+        initiatives.push(json!({"id": format!("i{k}"), "requirements": {"eng": 1.0 + (k % 7) as f64 * 0.37},
+            "current": 0, "integral": true, "value": [{"upTo": 5, "perUnit": 1.0 + (k % 5) as f64}]}));
+    }
+    scenario(json!({
+        "periods": [{"id": "m1"}, {"id": "m2"}, {"id": "m3"}],
+        "resources": [{"id": "eng", "capacity": [37.3]}],
+        "initiatives": initiatives,
+        "policy": {"timeLimitSeconds": policy_seconds}
+    }))
+}
+
+#[track_caller]
+fn assert_feasible_or_out_of_time(s: &fluidity_solvers::Scenario, options: &PlanOptions) {
+    match plan(s, options) {
+        Ok(p) => {
+            assert!(
+                matches!(p.status, Status::Feasible | Status::Optimal),
+                "{:?}",
+                p.status
+            );
+            assert!(broken_constraints(s, &activities(&p)).is_empty());
+        }
+        Err(PlanError::TimeLimit { seconds }) => assert_eq!(seconds, 0.0),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
+fn a_zero_time_limit_gives_a_feasible_plan_or_a_clear_error() {
+    assert_feasible_or_out_of_time(&hard_integral_scenario(0.0), &PlanOptions::default());
+}
+
+#[test]
+fn the_callers_time_limit_caps_the_policys() {
+    // The policy allows 1000 s; the caller (a gRPC deadline, say) allows none.
+    let options = PlanOptions {
+        time_limit: Some(0.0),
+        ..PlanOptions::default()
+    };
+    assert_feasible_or_out_of_time(&hard_integral_scenario(1000.0), &options);
+}
