@@ -7,6 +7,7 @@
 //! Rust and always compiled in.
 
 use crate::lp::{Cmp, LinearProgram, Sense};
+use clarabel::solver::SolverStatus;
 use good_lp::solvers::{DualValues, SolutionWithDual, WithTimeLimit};
 use good_lp::{
     variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution as _,
@@ -107,6 +108,15 @@ impl Backend {
                 }
                 let rows = add_rows(&mut model, lp, &columns);
                 let mut solved = model.solve().map_err(failure)?;
+                // good_lp reports Clarabel's "dual infeasible" (an unbounded
+                // objective) as solved; validation should make that impossible, and
+                // this keeps a miss from becoming a plan of huge numbers.
+                if matches!(
+                    solved.inner().status,
+                    SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible
+                ) {
+                    return Err(SolveFailure::Unbounded);
+                }
                 let x = columns.iter().map(|&v| solved.value(v)).collect();
                 let dual = solved.compute_dual();
                 let duals = rows

@@ -1,0 +1,70 @@
+//! The backends on programs written by hand: the traps each solver hides are closed.
+
+use fluidity_solvers::backend::{Backend, SolveFailure};
+use fluidity_solvers::lp::{Cmp, LinearProgram, RowKind, Sense};
+
+/// maximise x + y subject to x - y <= 1, x, y >= 0: unbounded along x = y.
+fn unbounded() -> LinearProgram {
+    let mut lp = LinearProgram::new(Sense::Maximise);
+    let x = lp.column(0.0, f64::INFINITY, 1.0);
+    let y = lp.column(0.0, f64::INFINITY, 1.0);
+    lp.row(
+        RowKind::Tier { tier: 1 },
+        vec![(x, 1.0), (y, -1.0)],
+        Cmp::Le,
+        1.0,
+    );
+    lp
+}
+
+#[test]
+fn clarabel_reports_an_unbounded_program_as_unbounded_not_solved() {
+    assert_eq!(
+        Backend::Clarabel.solve(&unbounded(), None),
+        Err(SolveFailure::Unbounded)
+    );
+}
+
+#[test]
+fn microlp_reports_an_unbounded_program_as_unbounded() {
+    assert_eq!(
+        Backend::Microlp.solve(&unbounded(), None),
+        Err(SolveFailure::Unbounded)
+    );
+}
+
+#[test]
+fn a_greater_or_equal_row_prices_with_the_sign_of_its_effect_on_the_objective() {
+    // maximise -x subject to x >= 2: raising the floor by 1 lowers the optimum by 1.
+    let mut lp = LinearProgram::new(Sense::Maximise);
+    let x = lp.column(0.0, 10.0, -1.0);
+    lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Ge, 2.0);
+    let solution = Backend::Clarabel.solve(&lp, None).unwrap();
+    let dual = solution.duals.unwrap()[0];
+    assert!((dual + 1.0).abs() < 1e-6, "dual {dual}");
+}
+
+#[test]
+fn a_less_or_equal_row_in_a_minimisation_prices_as_d_objective_d_rhs() {
+    // minimise -x subject to x <= 3: raising the cap by 1 lowers the optimum by 1.
+    let mut lp = LinearProgram::new(Sense::Minimise);
+    let x = lp.column(0.0, f64::INFINITY, -1.0);
+    lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Le, 3.0);
+    let solution = Backend::Clarabel.solve(&lp, None).unwrap();
+    let dual = solution.duals.unwrap()[0];
+    assert!((dual + 1.0).abs() < 1e-6, "dual {dual}");
+}
+
+#[test]
+fn crossing_bounds_are_infeasible_without_calling_a_solver() {
+    let mut lp = LinearProgram::new(Sense::Maximise);
+    lp.column(3.0, 2.0, 1.0);
+    assert_eq!(
+        Backend::Clarabel.solve(&lp, None),
+        Err(SolveFailure::Infeasible)
+    );
+    assert_eq!(
+        Backend::Microlp.solve(&lp, None),
+        Err(SolveFailure::Infeasible)
+    );
+}
