@@ -22,6 +22,29 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a deterministic, feasible scenario of any size (benchmarks, demos).
     Generate(GenerateArgs),
+    /// Serve the fluidity.v1 gRPC API (with health and reflection).
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: std::net::SocketAddr,
+    /// Solves running at once [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_solves: Option<usize>,
+    /// Calls that may wait for a solve slot; beyond that, RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue_limit: usize,
+    /// Largest request in bytes; beyond that, RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Seconds in-flight calls may take to finish after SIGTERM or Ctrl-C.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub shutdown_grace: f64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(clap::Args)]
@@ -58,6 +81,9 @@ pub struct PlanArgs {
     /// Cap the solve time in seconds (the tighter of this and policy.timeLimitSeconds applies).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// Plan on a Fluidity server (http://HOST:PORT) instead of in-process.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -66,6 +92,9 @@ pub struct PlanArgs {
 pub struct ValidateArgs {
     /// Scenario JSON file; `-` reads stdin.
     pub file: PathBuf,
+    /// Validate on a Fluidity server (http://HOST:PORT) instead of in-process.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

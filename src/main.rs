@@ -13,6 +13,13 @@ mod render;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// A small runtime for the CLI's calls to a server.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
 /// What a command ended with; each maps to one exit code.
 pub enum Outcome {
     Planned,

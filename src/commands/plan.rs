@@ -1,9 +1,11 @@
-//! `fluidity plan FILE`: solve a scenario in-process and print or write the plan.
+//! `fluidity plan FILE`: solve a scenario, in-process or on a server, and print or
+//! write the plan. Both paths print the same bytes for the same plan.
 
 use crate::cli::{Format, PlanArgs};
-use crate::{input, output, render, Outcome};
+use crate::{input, output, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::{plan, Limits, PlanError, PlanOptions, Status};
+use fluidity::client::{self, RemoteError};
+use fluidity_solvers::{plan, InvalidScenario, Limits, PlanError, PlanOptions, Status};
 
 pub fn run(args: PlanArgs) -> Result<Outcome> {
     let mut scenario = input::read_scenario(&args.file)?;
@@ -14,18 +16,28 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
         if !(seconds.is_finite() && seconds >= 0.0) {
             return Err(anyhow!("--time-limit must be a number of seconds >= 0"));
         }
+        // The tighter limit, written into the scenario so a server applies it too.
+        let policy = &mut scenario.policy.time_limit_seconds;
+        *policy = Some(policy.map_or(seconds, |p| p.min(seconds)));
     }
-    let options = PlanOptions {
-        limits: Limits {
-            max_variables: args.limits.max_variables,
-        },
-        time_limit: args.time_limit,
-    };
     let name = input::display_name(&args.file);
-    let plan = plan(&scenario, &options).map_err(|e| match e {
-        PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
-        other => anyhow!("cannot plan {name}: {other}"),
-    })?;
+    let plan = match &args.server {
+        None => {
+            let options = PlanOptions {
+                limits: Limits {
+                    max_variables: args.limits.max_variables,
+                },
+                time_limit: None,
+            };
+            plan(&scenario, &options).map_err(|e| match e {
+                PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
+                other => anyhow!("cannot plan {name}: {other}"),
+            })?
+        }
+        Some(url) => runtime()?
+            .block_on(client::plan(url, &scenario))
+            .map_err(|e| remote_error(&name, e))?,
+    };
     let text = match args.format {
         Format::Json => render::json(&plan),
         Format::Text => render::plan(&scenario, &plan),
@@ -35,4 +47,14 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
         Status::Infeasible => Outcome::Infeasible,
         Status::Optimal | Status::Feasible => Outcome::Planned,
     })
+}
+
+/// A server's refusal, worded as the in-process one would be.
+pub fn remote_error(name: &str, error: RemoteError) -> anyhow::Error {
+    match error {
+        RemoteError::Invalid(violations) => {
+            anyhow!("{}", render::invalid(name, &InvalidScenario { violations }))
+        }
+        other => anyhow!("cannot plan {name}: {other}"),
+    }
 }

@@ -1,24 +1,44 @@
-//! `fluidity validate FILE`: every problem with its field path, no solve.
+//! `fluidity validate FILE`: every problem with its field path, no solve; in-process
+//! or on a server.
 
 use crate::cli::ValidateArgs;
-use crate::{input, render, Outcome};
+use crate::{input, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::{validate, validate::variable_count, Limits};
+use fluidity::client;
+use fluidity_solvers::{validate, validate::variable_count, InvalidScenario, Limits};
 
 pub fn run(args: ValidateArgs) -> Result<Outcome> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
-    let limits = Limits {
-        max_variables: args.limits.max_variables,
+    let (violations, variables) = match &args.server {
+        None => {
+            let limits = Limits {
+                max_variables: args.limits.max_variables,
+            };
+            let violations = validate(&scenario, &limits)
+                .err()
+                .map(|e| e.violations)
+                .unwrap_or_default();
+            (violations, variable_count(&scenario) as u64)
+        }
+        Some(url) => {
+            let answer = runtime()?
+                .block_on(client::validate(url, &scenario))
+                .map_err(|e| super::plan::remote_error(&name, e))?;
+            (answer.violations, answer.variables)
+        }
     };
-    validate(&scenario, &limits)
-        .map_err(|invalid| anyhow!("{}", render::invalid(&name, &invalid)))?;
+    if !violations.is_empty() {
+        return Err(anyhow!(
+            "{}",
+            render::invalid(&name, &InvalidScenario { violations })
+        ));
+    }
     println!(
-        "{name}: valid ({} initiatives, {} resources, {} periods, {} variables)",
+        "{name}: valid ({} initiatives, {} resources, {} periods, {variables} variables)",
         scenario.initiatives.len(),
         scenario.resources.len(),
         scenario.periods.len(),
-        variable_count(&scenario)
     );
     Ok(Outcome::Planned)
 }

@@ -1,0 +1,9 @@
+//! The `fluidity` package's library: the wire (protobuf types and their conversion
+//! to and from the core's), the gRPC server, and the gRPC client the CLI uses.
+//! The optimisation itself lives in `fluidity-solvers`; only this crate knows
+//! protobuf and the network.
+
+pub mod client;
+pub mod convert;
+pub mod proto;
+pub mod server;

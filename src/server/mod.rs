@@ -1,0 +1,130 @@
+//! The gRPC server: `fluidity.v1` plus the standard health and reflection services,
+//! limits, and graceful shutdown.
+
+mod deadline;
+mod pool;
+mod service;
+pub mod status;
+
+use crate::proto::fluidity_service_server::FluidityServiceServer;
+use crate::proto::FILE_DESCRIPTOR_SET;
+use fluidity_solvers::{Limits, Scenario};
+use pool::SolvePool;
+use service::Planner;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+/// Called on the solve thread before each solve; tests use it to hold or break a solve.
+pub type SolveHook = Arc<dyn Fn(&Scenario) + Send + Sync>;
+
+/// What a server allows.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Solves running at once (each on its own blocking thread).
+    pub max_concurrent_solves: usize,
+    /// Calls that may wait for a solve slot; beyond that, RESOURCE_EXHAUSTED.
+    pub queue_limit: usize,
+    /// Largest request accepted, in bytes; beyond that, RESOURCE_EXHAUSTED.
+    pub max_message_bytes: usize,
+    /// Problem size limits (LP columns).
+    pub limits: Limits,
+    /// How long in-flight calls may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+    pub before_solve: Option<SolveHook>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServerConfig {
+            max_concurrent_solves: cores,
+            queue_limit: 64,
+            max_message_bytes: 16 * 1024 * 1024,
+            limits: Limits::default(),
+            shutdown_grace: Duration::from_secs(30),
+            before_solve: None,
+        }
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting calls, lets
+/// in-flight ones finish (at most `shutdown_grace`), and returns.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<FluidityServiceServer<Planner>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let planner = Planner {
+        pool: Arc::new(SolvePool::new(
+            config.max_concurrent_solves,
+            config.queue_limit,
+        )),
+        config: config.clone(),
+    };
+    let fluidity = FluidityServiceServer::new(planner)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let reporter = health_reporter.clone();
+    let signalled = async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new calls; finishing those in flight");
+        reporter
+            .set_not_serving::<FluidityServiceServer<Planner>>()
+            .await;
+        let _ = stop_tx.send(());
+    };
+    let server = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(fluidity)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signalled);
+    let grace = config.shutdown_grace;
+    tokio::select! {
+        result = server => result?,
+        _ = async { let _ = stop_rx.await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(seconds = grace.as_secs_f64(), "in-flight calls did not finish within the shutdown grace; stopping anyway");
+        }
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

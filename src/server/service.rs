@@ -1,0 +1,181 @@
+//! The `fluidity.v1.FluidityService` handlers: decode, validate, plan on the solve
+//! pool, encode. Each call gets a tracing span with the scenario's size, the solver,
+//! the time taken and the outcome.
+
+use super::deadline;
+use super::pool::SolvePool;
+use super::status::{from_plan_error, invalid_argument, to_plan_error};
+use super::ServerConfig;
+use crate::convert::{plan_to_proto, scenario_from_proto, violation_to_proto};
+use crate::proto::fluidity_service_server::FluidityService;
+use crate::proto::{PlanRequest, PlanResponse, ValidateRequest, ValidateResponse};
+use fluidity_solvers::{
+    plan, validate, validate::variable_count, PlanOptions, Scenario, Violation,
+};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument;
+
+/// The service state shared by every call.
+pub struct Planner {
+    pub(super) config: ServerConfig,
+    pub(super) pool: Arc<SolvePool>,
+}
+
+fn scenario_of(scenario: Option<crate::proto::Scenario>) -> Result<Scenario, Status> {
+    let scenario = scenario.ok_or_else(|| {
+        invalid_argument(&[Violation {
+            path: "scenario".to_string(),
+            message: "a scenario is required".to_string(),
+        }])
+    })?;
+    scenario_from_proto(scenario).map_err(|violations| invalid_argument(&violations))
+}
+
+impl Planner {
+    /// Plans one request: the work behind Plan and each PlanStream message.
+    async fn plan_one(
+        &self,
+        request: PlanRequest,
+        deadline: Option<Instant>,
+    ) -> Result<PlanResponse, Status> {
+        let started = Instant::now();
+        let scenario = scenario_of(request.scenario)?;
+        let span = tracing::info_span!(
+            "plan",
+            id = %request.id,
+            initiatives = scenario.initiatives.len(),
+            resources = scenario.resources.len(),
+            periods = scenario.periods.len(),
+            solver = tracing::field::Empty,
+            status = tracing::field::Empty,
+            ms = tracing::field::Empty,
+        );
+        let options = PlanOptions {
+            limits: self.config.limits,
+            time_limit: deadline::solve_budget(deadline),
+        };
+        let hook = self.config.before_solve.clone();
+        let result = self
+            .pool
+            .run(deadline, move || {
+                if let Some(hook) = hook {
+                    hook(&scenario);
+                }
+                plan(&scenario, &options)
+            })
+            .instrument(span.clone())
+            .await;
+        span.record("ms", started.elapsed().as_secs_f64() * 1e3);
+        let outcome =
+            result.and_then(|planned| planned.map_err(|e| from_plan_error(&e, deadline.is_some())));
+        match &outcome {
+            Ok(p) => {
+                span.record("solver", p.solver.name.as_str());
+                span.record("status", tracing::field::debug(p.status));
+                tracing::info!(parent: &span, objective = p.objective, "planned");
+            }
+            Err(status) => {
+                span.record("status", tracing::field::debug(status.code()));
+                tracing::info!(parent: &span, message = status.message(), "not planned");
+            }
+        }
+        outcome.map(|p| PlanResponse {
+            id: request.id,
+            plan: Some(plan_to_proto(&p)),
+            error: None,
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl FluidityService for Planner {
+    async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
+        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        self.plan_one(request.into_inner(), deadline)
+            .await
+            .map(Response::new)
+    }
+
+    async fn validate(
+        &self,
+        request: Request<ValidateRequest>,
+    ) -> Result<Response<ValidateResponse>, Status> {
+        let scenario = match scenario_of(request.into_inner().scenario) {
+            Ok(s) => s,
+            Err(status) => {
+                // An unreadable enum is a validation problem like any other here.
+                let violations = to_plan_error(&status).violations;
+                return Ok(Response::new(ValidateResponse {
+                    valid: false,
+                    violations,
+                    variables: 0,
+                }));
+            }
+        };
+        let violations = match validate(&scenario, &self.config.limits) {
+            Ok(()) => Vec::new(),
+            Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
+        };
+        tracing::info!(problems = violations.len(), "validated");
+        Ok(Response::new(ValidateResponse {
+            valid: violations.is_empty(),
+            violations,
+            variables: variable_count(&scenario) as u64,
+        }))
+    }
+
+    type PlanStreamStream = ReceiverStream<Result<PlanResponse, Status>>;
+
+    async fn plan_stream(
+        &self,
+        request: Request<Streaming<PlanRequest>>,
+    ) -> Result<Response<Self::PlanStreamStream>, Status> {
+        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let mut inbound = request.into_inner();
+        let (tx, rx) = mpsc::channel(64);
+        let planner = Arc::new(Planner {
+            config: self.config.clone(),
+            pool: self.pool.clone(),
+        });
+        // One stream never floods the shared queue by itself: it keeps at most as many
+        // scenarios in flight as there are solve slots.
+        let in_flight = Arc::new(Semaphore::new(self.config.max_concurrent_solves.max(1)));
+        tokio::spawn(
+            async move {
+                while let Some(message) = inbound.next().await {
+                    let request = match message {
+                        Ok(request) => request,
+                        Err(status) => {
+                            let _ = tx.send(Err(status)).await;
+                            break;
+                        }
+                    };
+                    let Ok(slot) = in_flight.clone().acquire_owned().await else {
+                        break;
+                    };
+                    let (planner, tx) = (planner.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let _slot = slot;
+                        let id = request.id.clone();
+                        let answer = match planner.plan_one(request, deadline).await {
+                            Ok(response) => response,
+                            Err(status) => PlanResponse {
+                                id,
+                                plan: None,
+                                error: Some(to_plan_error(&status)),
+                            },
+                        };
+                        let _ = tx.send(Ok(answer)).await;
+                    });
+                }
+            }
+            .in_current_span(),
+        );
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}

@@ -1,0 +1,93 @@
+//! gRPC status codes that mean what they say, from the core's errors.
+
+use crate::convert::violation_to_proto;
+use crate::proto;
+use fluidity_solvers::{PlanError, Violation};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// INVALID_ARGUMENT with every problem as a `google.rpc.BadRequest` field violation.
+pub fn invalid_argument(violations: &[Violation]) -> Status {
+    let mut details = ErrorDetails::new();
+    for v in violations {
+        details.add_bad_request_violation(v.path.clone(), v.message.clone());
+    }
+    let n = violations.len();
+    let first = violations
+        .first()
+        .map(|v| format!(": {v}"))
+        .unwrap_or_default();
+    let more = if n > 1 {
+        format!(" (and {} more)", n - 1)
+    } else {
+        String::new()
+    };
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!(
+            "invalid scenario, {n} problem{}{first}{more}",
+            if n == 1 { "" } else { "s" }
+        ),
+        details,
+    )
+}
+
+/// The status a failed plan answers with.
+pub fn from_plan_error(error: &PlanError, deadline_set: bool) -> Status {
+    match error {
+        PlanError::Invalid(invalid) => invalid_argument(&invalid.violations),
+        PlanError::TimeLimit { seconds } if deadline_set => Status::deadline_exceeded(format!(
+            "no plan was found within the call's deadline ({seconds:.3} s of solving)"
+        )),
+        PlanError::TimeLimit { seconds } => Status::deadline_exceeded(format!(
+            "no plan was found within the time limit of {seconds} s (policy.timeLimitSeconds)"
+        )),
+        PlanError::Solver(message) => Status::internal(format!("the solver failed: {message}")),
+    }
+}
+
+/// A PlanStream answer's error: the unary status, as data.
+pub fn to_plan_error(status: &Status) -> proto::PlanError {
+    let violations = status
+        .get_details_bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .into_iter()
+                .map(|v| {
+                    violation_to_proto(&Violation {
+                        path: v.field,
+                        message: v.description,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    proto::PlanError {
+        code: code_name(status.code()).to_string(),
+        message: status.message().to_string(),
+        violations,
+    }
+}
+
+/// The canonical upper-case name of a code (`INVALID_ARGUMENT`).
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
