@@ -15,6 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // Ordered maps keep requirement iteration (and so everything downstream) stable.
         .btree_map(".")
+        // Undecodable requests are INVALID_ARGUMENT, not INTERNAL (see src/codec.rs).
+        .codec_path("crate::codec::WireCodec")
         .compile_fds(descriptors)?;
 
     pbjson_build::Builder::new()

@@ -4,6 +4,7 @@
 //! protobuf and the network.
 
 pub mod client;
+pub mod codec;
 pub mod convert;
 pub mod proto;
 pub mod server;

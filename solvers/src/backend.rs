@@ -95,6 +95,15 @@ impl Backend {
         if trivially_infeasible(lp) {
             return Err(SolveFailure::Infeasible);
         }
+        if lp.columns.is_empty() {
+            // Nothing to decide (a scenario with no initiatives). Clarabel panics on an
+            // empty problem, and every row is empty and already satisfied.
+            return Ok(Solution {
+                x: Vec::new(),
+                duals: Some(vec![0.0; lp.rows.len()]),
+                proven_optimal: true,
+            });
+        }
         let (vars, columns, objective) = variables(lp);
         let unsolved = match lp.sense {
             Sense::Maximise => vars.maximise(objective),

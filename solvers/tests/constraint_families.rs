@@ -403,3 +403,18 @@ fn a_free_initiative_that_nothing_prices_stays_finite() {
     );
     assert_close(plan.objective, 10.0);
 }
+
+#[test]
+fn a_scenario_without_initiatives_plans_to_an_empty_plan() {
+    for solver in ["auto", "clarabel", "microlp"] {
+        let plan = solve_json(json!({
+            "periods": [{"id": "q"}],
+            "resources": [{"id": "eng", "capacity": [5]}],
+            "policy": {"solver": solver}
+        }));
+        assert_eq!(plan.status, Status::Optimal, "{solver}");
+        assert!(plan.initiatives.is_empty());
+        assert_all_close(&plan.resources[0].reserve, &[5.0]);
+        assert_eq!(plan.objective, 0.0);
+    }
+}

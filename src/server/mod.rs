@@ -92,6 +92,9 @@ pub async fn serve(
         let _ = stop_tx.send(());
     };
     let server = tonic::transport::Server::builder()
+        .layer(tower::util::MapResponseLayer::new(
+            oversize_is_resource_exhausted,
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -105,6 +108,26 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// tonic answers a request over the size limit with OUT_OF_RANGE; gRPC's convention,
+/// and what clients retry on, is RESOURCE_EXHAUSTED.
+fn oversize_is_resource_exhausted(
+    mut response: tonic::codegen::http::Response<tonic::body::Body>,
+) -> tonic::codegen::http::Response<tonic::body::Body> {
+    let headers = response.headers_mut();
+    let out_of_range = headers.get("grpc-status").is_some_and(|v| v == "11");
+    let too_large = headers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.contains("too%20large") || m.contains("too large"));
+    if out_of_range && too_large {
+        headers.insert(
+            "grpc-status",
+            tonic::codegen::http::HeaderValue::from_static("8"),
+        );
+    }
+    response
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -60,7 +60,7 @@ impl Planner {
             time_limit: deadline::solve_budget(deadline),
         };
         let hook = self.config.before_solve.clone();
-        let result = self
+        let work = self
             .pool
             .run(deadline, move || {
                 if let Some(hook) = hook {
@@ -68,8 +68,19 @@ impl Planner {
                 }
                 plan(&scenario, &options)
             })
-            .instrument(span.clone())
-            .await;
+            .instrument(span.clone());
+        // Answer before the deadline even when formulating alone outlasts it: tonic
+        // would otherwise cancel the call, and the caller would read CANCELLED.
+        let result = match deadline.and_then(|d| d.checked_sub(deadline::ANSWER_MARGIN / 2)) {
+            Some(answer_by) => tokio::time::timeout_at(answer_by.into(), work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Status::deadline_exceeded(
+                        "no plan was found before the call's deadline",
+                    ))
+                }),
+            None => work.await,
+        };
         span.record("ms", started.elapsed().as_secs_f64() * 1e3);
         let outcome =
             result.and_then(|planned| planned.map_err(|e| from_plan_error(&e, deadline.is_some())));
@@ -151,7 +162,7 @@ impl FluidityService for Planner {
                     let request = match message {
                         Ok(request) => request,
                         Err(status) => {
-                            let _ = tx.send(Err(status)).await;
+                            let _ = tx.send(Err(super::status::from_transport(status))).await;
                             break;
                         }
                     };

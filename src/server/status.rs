@@ -46,6 +46,16 @@ pub fn from_plan_error(error: &PlanError, deadline_set: bool) -> Status {
     }
 }
 
+/// tonic's own refusals, in this service's terms: a message over the size limit is
+/// RESOURCE_EXHAUSTED (tonic says OUT_OF_RANGE).
+pub fn from_transport(status: Status) -> Status {
+    if status.code() == Code::OutOfRange && status.message().contains("too large") {
+        Status::resource_exhausted(status.message().to_string())
+    } else {
+        status
+    }
+}
+
 /// A PlanStream answer's error: the unary status, as data.
 pub fn to_plan_error(status: &Status) -> proto::PlanError {
     let violations = status
