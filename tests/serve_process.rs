@@ -1,0 +1,191 @@
+//! `fluidity serve` as a process: the CLI as its client prints what it prints
+//! in-process, and SIGTERM lets in-flight calls finish before a clean exit.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fluidity");
+
+/// A `fluidity serve` on an ephemeral port, killed if the test fails.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--shutdown-grace", "60"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("the address line")
+            .to_string();
+        Server {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn without_solve_time(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("Solved by") && !l.trim_start().starts_with("\"seconds\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_cli_prints_the_same_plan_through_a_server_as_in_process() {
+    let server = Server::start();
+    for example_name in ["portfolio.json", "tiered.json", "infeasible.json"] {
+        let file = example(example_name);
+        for format in ["text", "json"] {
+            let local = run(&["plan", &file, "--format", format]);
+            let remote = run(&["plan", &file, "--format", format, "--server", &server.url]);
+            assert_eq!(
+                local.status.code(),
+                remote.status.code(),
+                "{example_name} {format}"
+            );
+            assert_eq!(
+                without_solve_time(&String::from_utf8_lossy(&local.stdout)),
+                without_solve_time(&String::from_utf8_lossy(&remote.stdout)),
+                "{example_name} {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_cli_reports_a_servers_validation_problems_like_its_own() {
+    let server = Server::start();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("remote_invalid");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"periods":[{"id":"m"}],"resources":[{"id":"eng","capacity":[-1]}],"initiatives":[{"id":"a","requirements":{"x":1}}]}"#).unwrap();
+    let bad = bad.display().to_string();
+    for command in ["plan", "validate"] {
+        let local = run(&[command, &bad]);
+        let remote = run(&[command, &bad, "--server", &server.url]);
+        assert_eq!(remote.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&local.stderr),
+            String::from_utf8_lossy(&remote.stderr),
+            "{command}"
+        );
+    }
+    let valid_local = run(&["validate", &example("portfolio.json")]);
+    let valid_remote = run(&[
+        "validate",
+        &example("portfolio.json"),
+        "--server",
+        &server.url,
+    ]);
+    assert_eq!(valid_local.stdout, valid_remote.stdout);
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    let out = run(&[
+        "plan",
+        &example("tiered.json"),
+        "--server",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach the server at http://127.0.0.1:9"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigterm_lets_in_flight_calls_finish_then_the_server_exits_0() {
+    let mut server = Server::start();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sigterm");
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.json").display().to_string();
+    let generated = run(&[
+        "generate",
+        "--initiatives",
+        "800",
+        "--resources",
+        "4",
+        "--periods",
+        "6",
+        "--seed",
+        "9",
+        "--out",
+        &big,
+    ]);
+    assert!(generated.status.success());
+
+    let clients: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new(BIN)
+                .args(["plan", &big, "--format", "json", "--server", &server.url])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Let both calls reach the server and start solving.
+    std::thread::sleep(Duration::from_millis(700));
+    server.terminate();
+    for client in clients {
+        let out = client.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(plan["status"], "OPTIMAL");
+    }
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    // And it no longer accepts calls.
+    let after = run(&["plan", &example("tiered.json"), "--server", &server.url]);
+    assert_eq!(after.status.code(), Some(1));
+}
