@@ -1,0 +1,104 @@
+"""A client from another ecosystem: Python grpcio against `fluidity serve`."""
+
+import grpc
+import pytest
+from google.protobuf import json_format
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
+from grpc_status import rpc_status
+
+
+def test_health_reports_serving(channel):
+    health = health_pb2_grpc.HealthStub(channel)
+    for service in ("", "fluidity.v1.FluidityService"):
+        answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_reflection_lists_every_service(channel):
+    services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    assert {
+        "fluidity.v1.FluidityService",
+        "grpc.health.v1.Health",
+    } <= services
+
+
+def test_plan_returns_the_numbers_of_an_in_process_solve(pb, stub, scenario, in_process):
+    fluidity_pb2 = pb[0]
+    answer = stub.Plan(
+        fluidity_pb2.PlanRequest(id="py-1", scenario=scenario("tiered.json")), timeout=30
+    )
+    assert answer.id == "py-1"
+    plan = answer.plan
+    expected = in_process("tiered.json")
+    assert plan.status == fluidity_pb2.OPTIMAL
+    assert plan.objective == pytest.approx(expected["objective"], rel=1e-12)
+    assert plan.solver.stages == 3
+    for got, want in zip(plan.initiatives, expected["initiatives"]):
+        assert got.id == want["id"]
+        assert list(got.activity) == pytest.approx(want["activity"], rel=1e-12, abs=1e-12)
+    # The protobuf JSON of the answer uses the same field names as the CLI's output.
+    as_json = json_format.MessageToDict(plan, always_print_fields_with_no_presence=True)
+    assert set(as_json) == set(expected)
+
+
+def test_an_infeasible_scenario_is_answered_with_a_diagnosis(pb, stub, scenario):
+    answer = stub.Plan(pb[0].PlanRequest(id="inf", scenario=scenario("infeasible.json")), timeout=30)
+    assert answer.plan.status == pb[0].INFEASIBLE
+    assert [d.constraint for d in answer.plan.diagnosis] == ["capacity[eng@dec]"]
+
+
+def test_validate_lists_field_violations(pb, stub, scenario):
+    bad = scenario("tiered.json")
+    bad.resources[0].capacity[0] = float("nan")
+    bad.initiatives[1].requirements["ghost"] = 1.0
+    answer = stub.Validate(pb[0].ValidateRequest(scenario=bad), timeout=10)
+    assert not answer.valid
+    assert [v.field for v in answer.violations] == [
+        "resources[0].capacity[0]",
+        "initiatives[1].requirements.ghost",
+    ]
+
+
+def test_an_invalid_plan_is_invalid_argument_with_bad_request_details(pb, stub, scenario):
+    bad = scenario("tiered.json")
+    bad.periods[0].weight = -1
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Plan(pb[0].PlanRequest(id="bad", scenario=bad), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(caught.value)
+    bad_request = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad_request)
+    assert [v.field for v in bad_request.field_violations] == ["periods[0].weight"]
+
+
+def test_plan_stream_answers_every_request_by_id(pb, stub, scenario):
+    fluidity_pb2 = pb[0]
+    empty = fluidity_pb2.Scenario()
+    requests = [
+        fluidity_pb2.PlanRequest(id="a", scenario=scenario("portfolio.json")),
+        fluidity_pb2.PlanRequest(id="b", scenario=empty),
+        fluidity_pb2.PlanRequest(id="c", scenario=scenario("tiered.json")),
+    ]
+    answers = {a.id: a for a in stub.PlanStream(iter(requests), timeout=60)}
+    assert set(answers) == {"a", "b", "c"}
+    assert answers["a"].plan.status == fluidity_pb2.OPTIMAL
+    assert answers["c"].plan.solver.stages == 3
+    assert answers["b"].error.code == "INVALID_ARGUMENT"
+    assert {v.field for v in answers["b"].error.violations} == {"periods", "resources"}
+
+
+def test_garbage_bytes_are_invalid_argument_and_the_server_stays_up(channel, pb, stub, scenario):
+    raw = channel.unary_unary(
+        "/fluidity.v1.FluidityService/Plan",
+        request_serializer=lambda b: b,
+        response_deserializer=lambda b: b,
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        raw(b"\xff\xff\xff\xff\x0f garbage", timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    answer = stub.Plan(pb[0].PlanRequest(id="after", scenario=scenario("tiered.json")), timeout=30)
+    assert answer.plan.status == pb[0].OPTIMAL
