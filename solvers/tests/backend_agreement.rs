@@ -25,27 +25,12 @@ proptest! {
         // Without tiers: a tiered optimum is defined only up to the tier floors'
         // round-off allowance (1e-7 of each tier's value), which trade-offs amplify.
         let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
-        let interior = with_solver(&s, "clarabel");
-        let simplex = with_solver(&s, "microlp");
-        prop_assert_eq!(interior.status == Status::Infeasible, simplex.status == Status::Infeasible, "seed {}", seed);
-        if interior.status != Status::Infeasible {
-            let tol = 1e-6 * simplex.objective.abs().max(1.0);
-            prop_assert!((interior.objective - simplex.objective).abs() <= tol,
-                "seed {seed}: clarabel {} vs microlp {}", interior.objective, simplex.objective);
-        }
+        assert_backends_agree(seed, &s, 1e-6)?;
     }
 
     #[test]
     fn clarabel_and_microlp_agree_closely_on_random_tiered_lps(seed in any::<u64>()) {
-        let s = random_scenario(seed, Shape::LP);
-        let interior = with_solver(&s, "clarabel");
-        let simplex = with_solver(&s, "microlp");
-        prop_assert_eq!(interior.status == Status::Infeasible, simplex.status == Status::Infeasible, "seed {}", seed);
-        if interior.status != Status::Infeasible {
-            let tol = 1e-4 * simplex.objective.abs().max(1.0);
-            prop_assert!((interior.objective - simplex.objective).abs() <= tol,
-                "seed {seed}: clarabel {} vs microlp {}", interior.objective, simplex.objective);
-        }
+        assert_backends_agree(seed, &random_scenario(seed, Shape::LP), 1e-4)?;
     }
 
     #[test]
@@ -63,6 +48,24 @@ proptest! {
             }
         }
     }
+}
+
+/// Clarabel and microlp agree on feasibility, and on the objective within `relative`.
+fn assert_backends_agree(seed: u64, s: &Scenario, relative: f64) -> Result<(), TestCaseError> {
+    let interior = with_solver(s, "clarabel");
+    let simplex = with_solver(s, "microlp");
+    let infeasible = |p: &fluidity_solvers::Plan| p.status == Status::Infeasible;
+    prop_assert_eq!(infeasible(&interior), infeasible(&simplex), "seed {}", seed);
+    if !infeasible(&interior) {
+        let tol = relative * simplex.objective.abs().max(1.0);
+        prop_assert!(
+            (interior.objective - simplex.objective).abs() <= tol,
+            "seed {seed}: clarabel {} vs microlp {}",
+            interior.objective,
+            simplex.objective
+        );
+    }
+    Ok(())
 }
 
 /// Every initiative integral, activity bounded by 3, at most 3 initiatives x 2 periods:
