@@ -6,6 +6,7 @@
 //! nothing of gRPC, files or terminals: callers hand it a scenario and get a plan.
 
 pub mod backend;
+pub mod compare;
 pub mod diagnosis;
 pub mod formulation;
 pub mod generate;
@@ -17,7 +18,9 @@ mod proto_json;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sweep;
 pub mod validate;
+pub mod variant;
 
 pub use backend::Backend;
 pub use model::Model;

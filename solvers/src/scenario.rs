@@ -244,26 +244,31 @@ pub struct ParseError {
 impl Scenario {
     /// Reads a scenario from its protobuf JSON text.
     pub fn from_json(text: &str) -> Result<Scenario, ParseError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let path = if path == "." || inner.is_syntax() || inner.is_eof() {
-                format!("line {} column {}", inner.line(), inner.column())
-            } else {
-                path
-            };
-            ParseError {
-                path,
-                message: strip_position(&inner.to_string()),
-            }
-        })?;
-        de.end().map_err(|e| ParseError {
-            path: format!("line {} column {}", e.line(), e.column()),
-            message: strip_position(&e.to_string()),
-        })?;
-        Ok(scenario)
+        parse_json(text)
     }
+}
+
+/// Parses protobuf-JSON text into `T`, naming the field path of any problem.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ParseError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let path = if path == "." || inner.is_syntax() || inner.is_eof() {
+            format!("line {} column {}", inner.line(), inner.column())
+        } else {
+            path
+        };
+        ParseError {
+            path,
+            message: strip_position(&inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| ParseError {
+        path: format!("line {} column {}", e.line(), e.column()),
+        message: strip_position(&e.to_string()),
+    })?;
+    Ok(value)
 }
 
 /// serde_json appends " at line L column C"; the path already says where.

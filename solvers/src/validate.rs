@@ -11,11 +11,14 @@ use crate::scenario::{Initiative, Scenario};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-/// One problem with a scenario: the field path and what is wrong there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem with a scenario: the field path and what is wrong there. Its JSON
+/// form is the proto's `Violation { field, description }`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Violation {
     /// Path of the field, e.g. `initiatives[3].requirements.eng`.
+    #[serde(rename = "field")]
     pub path: String,
+    #[serde(rename = "description")]
     pub message: String,
 }
 
