@@ -24,6 +24,49 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Serve the fluidity.v1 gRPC API (with health and reflection).
     Serve(ServeArgs),
+    /// Plan a base scenario and its variants side by side.
+    Compare(CompareArgs),
+    /// The optimum as a function of one resource's capacity or reserve level.
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// Base scenario JSON file; `-` reads stdin.
+    pub base: PathBuf,
+    /// A variant file (one variant, or {"variants": [...]}); repeat for more.
+    #[arg(long = "variant", value_name = "FILE", required = true)]
+    pub variants: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("values").required(true).args(["factors", "levels"])))]
+pub struct SweepArgs {
+    /// Base scenario JSON file; `-` reads stdin.
+    pub base: PathBuf,
+    /// The resource to vary.
+    #[arg(long)]
+    pub resource: String,
+    /// Capacity factors, e.g. 0.8,0.9,1.0,1.1,1.2 (every period scaled).
+    #[arg(long, value_delimiter = ',', value_name = "F,F,...")]
+    pub factors: Vec<f64>,
+    /// Reserve levels (reserveMin), e.g. 0.05,0.10,0.15.
+    #[arg(long, value_delimiter = ',', value_name = "L,L,...")]
+    pub levels: Vec<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(clap::Args)]

@@ -1,6 +1,7 @@
 //! Reading scenarios from files or stdin, with errors that name the file and field.
 
 use anyhow::{anyhow, Context, Result};
+use fluidity_solvers::variant::Variant;
 use fluidity_solvers::Scenario;
 use std::io::Read;
 use std::path::Path;
@@ -16,6 +17,16 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         return Err(anyhow!("{name} is empty: expected a scenario as JSON"));
     }
     Scenario::from_json(&text).map_err(|e| anyhow!("{name} is not a valid scenario: {e}"))
+}
+
+/// Reads every variant in a variants file.
+pub fn read_variants(path: &Path) -> Result<Vec<Variant>> {
+    let name = display_name(path);
+    let text = read_text(path).with_context(|| format!("cannot read {name}"))?;
+    if text.trim().is_empty() {
+        return Err(anyhow!("{name} is empty: expected a variant as JSON"));
+    }
+    Variant::list_from_json(&text).map_err(|e| anyhow!("{name} is not a valid variant file: {e}"))
 }
 
 pub fn display_name(path: &Path) -> String {

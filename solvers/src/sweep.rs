@@ -111,13 +111,14 @@ pub fn sweep(
             }
             Parameter::ReserveLevel => s.resources[r].reserve_min = Some(at),
         }
-        let keep = 1.0 - s.resources[r].reserve_min.unwrap_or(0.0);
+        let reserve_min = s.resources[r].reserve_min.unwrap_or(0.0);
+        let keep = 1.0 - reserve_min;
         let cap_here = expanded_capacity(&s, r);
         let allocatable: f64 = cap_here.iter().map(|c| c * keep).sum();
         let mut point = SweepPoint {
             at,
             capacity: cap_here,
-            reserve_min: 1.0 - keep,
+            reserve_min,
             error: String::new(),
             status: None,
             objective: 0.0,
@@ -249,9 +250,9 @@ fn frontier_changes(points: &[SweepPoint]) -> Vec<FrontierChange> {
                 from: a.at,
                 to: b.at,
                 what: format!(
-                    "shadow price {:?} -> {:?}",
-                    round(&a.shadow_price),
-                    round(&b.shadow_price)
+                    "shadow price {} -> {}",
+                    listed(&a.shadow_price),
+                    listed(&b.shadow_price)
                 ),
             });
         }
@@ -259,8 +260,12 @@ fn frontier_changes(points: &[SweepPoint]) -> Vec<FrontierChange> {
     changes
 }
 
-fn round(xs: &[f64]) -> Vec<f64> {
-    xs.iter().map(|x| (x * 1e4).round() / 1e4).collect()
+/// Prices per period for a sentence: `0.36 / 0.44 / 0`.
+fn listed(xs: &[f64]) -> String {
+    xs.iter()
+        .map(|x| format!("{}", (x * 1e4).round() / 1e4))
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// For every resource and period of a planned scenario: the capacities over which its

@@ -1,8 +1,10 @@
 //! One module per subcommand; each reads its inputs, calls the core and writes.
 
+mod compare;
 mod generate;
 mod plan;
 mod serve;
+mod sweep;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

@@ -1,24 +1,36 @@
-//! Turning plans and errors into text: tables for a person, JSON for machines.
+//! Turning plans, comparisons, frontiers and errors into text: tables for a person,
+//! JSON for machines.
+
+mod compare;
+mod sweep;
+
+pub use compare::comparison;
+pub use sweep::frontier;
 
 use fluidity_solvers::plan::{Change, Plan, Status};
 use fluidity_solvers::{InvalidScenario, Scenario};
 use std::fmt::Write;
 
-/// The Plan as protobuf JSON, every field present.
-pub fn json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).expect("a plan always serialises");
+/// Any result as pretty JSON (protobuf JSON style, every field present).
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("results always serialise");
     text.push('\n');
     text
 }
 
-/// Every validation problem, one per line with its field path.
+/// Every validation problem of a scenario, one per line with its field path.
 pub fn invalid(name: &str, invalid: &InvalidScenario) -> String {
-    let n = invalid.violations.len();
-    let mut text = format!(
-        "{name} is not a valid scenario ({n} problem{}):",
-        if n == 1 { "" } else { "s" }
-    );
-    for v in &invalid.violations {
+    problems(
+        &format!("{name} is not a valid scenario"),
+        &invalid.violations,
+    )
+}
+
+/// A heading and every problem under it, one per line with its field path.
+pub fn problems(heading: &str, violations: &[fluidity_solvers::Violation]) -> String {
+    let n = violations.len();
+    let mut text = format!("{heading} ({n} problem{}):", if n == 1 { "" } else { "s" });
+    for v in violations {
         let _ = write!(text, "\n  {}: {}", v.path, v.message);
     }
     text
@@ -262,12 +274,12 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
 }
 
 #[derive(Clone, Copy)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
 
-fn table(out: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
+pub(crate) fn table(out: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in width.iter_mut().zip(row) {

@@ -1,0 +1,45 @@
+//! `fluidity compare BASE --variant FILE ...`: the base and its variants side by side.
+
+use crate::cli::{CompareArgs, Format};
+use crate::{input, output, render, Outcome};
+use anyhow::{anyhow, Result};
+use fluidity_solvers::compare::compare;
+use fluidity_solvers::{Limits, PlanError, PlanOptions};
+
+pub fn run(args: CompareArgs) -> Result<Outcome> {
+    let base = input::read_scenario(&args.base)?;
+    let name = input::display_name(&args.base);
+    let mut variants = Vec::new();
+    for file in &args.variants {
+        variants.extend(input::read_variants(file)?);
+    }
+    // Every overlay is checked before anything is planned: a bad one stops the command.
+    let problems: Vec<_> = variants
+        .iter()
+        .enumerate()
+        .filter_map(|(k, v)| v.apply(&base, &format!("variants[{k}]")).err())
+        .flatten()
+        .collect();
+    if !problems.is_empty() {
+        return Err(anyhow!(
+            "{}",
+            render::problems("the variants are not valid", &problems)
+        ));
+    }
+    let options = PlanOptions {
+        limits: Limits {
+            max_variables: args.limits.max_variables,
+        },
+        time_limit: None,
+    };
+    let comparison = compare(&base, &variants, &options).map_err(|e| match e {
+        PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
+        other => anyhow!("cannot plan {name}: {other}"),
+    })?;
+    let text = match args.format {
+        Format::Json => render::json(&comparison),
+        Format::Text => render::comparison(&name, &comparison),
+    };
+    output::write(args.out.as_deref(), &text)?;
+    Ok(Outcome::Planned)
+}

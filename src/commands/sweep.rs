@@ -1,0 +1,40 @@
+//! `fluidity sweep BASE --resource R --factors ... | --levels ...`: a frontier.
+
+use crate::cli::{Format, SweepArgs};
+use crate::{input, output, render, Outcome};
+use anyhow::{anyhow, Result};
+use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
+use fluidity_solvers::{Limits, PlanError, PlanOptions};
+
+pub fn run(args: SweepArgs) -> Result<Outcome> {
+    let base = input::read_scenario(&args.base)?;
+    let name = input::display_name(&args.base);
+    let (parameter, values) = if args.factors.is_empty() {
+        (Parameter::ReserveLevel, args.levels)
+    } else {
+        (Parameter::CapacityFactor, args.factors)
+    };
+    let options = PlanOptions {
+        limits: Limits {
+            max_variables: args.limits.max_variables,
+        },
+        time_limit: None,
+    };
+    let frontier =
+        sweep(&base, &args.resource, parameter, &values, &options).map_err(|e| match e {
+            SweepError::Invalid(violations) => anyhow!(
+                "{}",
+                render::problems("the sweep is not valid", &violations)
+            ),
+            SweepError::Plan(PlanError::Invalid(invalid)) => {
+                anyhow!("{}", render::invalid(&name, &invalid))
+            }
+            SweepError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
+        })?;
+    let text = match args.format {
+        Format::Json => render::json(&frontier),
+        Format::Text => render::frontier(&name, &frontier),
+    };
+    output::write(args.out.as_deref(), &text)?;
+    Ok(Outcome::Planned)
+}
