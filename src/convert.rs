@@ -372,3 +372,14 @@ pub fn violation_to_proto(v: &Violation) -> proto::Violation {
         description: v.message.clone(),
     }
 }
+
+/// Converts between a core type and its proto mirror through their shared protobuf
+/// JSON form (the core's serde form *is* the proto's JSON mapping, which the JSON
+/// format tests hold to). Used for the what-if messages, where writing each field
+/// twice by hand would buy nothing.
+pub fn via_json<A: serde::Serialize, B: serde::de::DeserializeOwned>(
+    value: &A,
+) -> Result<B, String> {
+    let json = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    serde_json::from_value(json).map_err(|e| e.to_string())
+}

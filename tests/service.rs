@@ -453,3 +453,120 @@ async fn a_scenario_above_the_variable_limit_is_invalid_argument() {
         status.message()
     );
 }
+
+fn finance(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/finance")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_over_grpc_equals_the_in_process_comparison() {
+    use fluidity_solvers::variant::Variant;
+    let server = start(ServerConfig::default()).await;
+    let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
+    let variants = Variant::list_from_json(&finance("what-ifs.json")).unwrap();
+    let wire_variants: Vec<fluidity::proto::Variant> = variants
+        .iter()
+        .map(|v| fluidity::convert::via_json(v).unwrap())
+        .collect();
+    let response = client(&server)
+        .await
+        .compare(fluidity::proto::CompareRequest {
+            base: Some(scenario_to_proto(&base)),
+            variants: wire_variants,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let remote: fluidity_solvers::compare::Comparison =
+        fluidity::convert::via_json(&response.comparison.unwrap()).unwrap();
+    let local =
+        fluidity_solvers::compare::compare(&base, &variants, &PlanOptions::default()).unwrap();
+    assert_eq!(remote.variants.len(), 3);
+    for (r, l) in remote.variants.iter().zip(&local.variants) {
+        assert_eq!(r.name, l.name);
+        assert_eq!(r.delta_objective, l.delta_objective);
+        assert_eq!(r.priority_cost, l.priority_cost);
+        assert_eq!(r.moves_appeared, l.moves_appeared);
+    }
+    assert_eq!(remote.initiatives, local.initiatives);
+    assert_eq!(remote.resources, local.resources);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compare_with_an_unknown_id_is_invalid_argument_with_its_path() {
+    let server = start(ServerConfig::default()).await;
+    let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
+    let variant = fluidity::proto::Variant {
+        name: "typo".into(),
+        remove_initiatives: vec!["ghost".into()],
+        ..Default::default()
+    };
+    let status = client(&server)
+        .await
+        .compare(fluidity::proto::CompareRequest {
+            base: Some(scenario_to_proto(&base)),
+            variants: vec![variant],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.get_details_bad_request().unwrap().field_violations[0].field,
+        "variants[0].removeInitiatives[0]"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_over_grpc_equals_the_in_process_sweep() {
+    use fluidity_solvers::sweep::{sweep, Parameter};
+    let server = start(ServerConfig::default()).await;
+    let base = example("tiered.json");
+    let response = client(&server)
+        .await
+        .sweep(fluidity::proto::SweepRequest {
+            base: Some(scenario_to_proto(&base)),
+            resource: "eng".into(),
+            parameter: fluidity::proto::Parameter::CapacityFactor as i32,
+            values: vec![0.8, 1.0, 1.2],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let remote: fluidity_solvers::sweep::Sweep =
+        fluidity::convert::via_json(&response.sweep.unwrap()).unwrap();
+    let local = sweep(
+        &base,
+        "eng",
+        Parameter::CapacityFactor,
+        &[0.8, 1.0, 1.2],
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let objectives = |s: &fluidity_solvers::sweep::Sweep| {
+        s.points.iter().map(|p| p.objective).collect::<Vec<_>>()
+    };
+    assert_eq!(objectives(&remote), objectives(&local));
+    assert_eq!(remote.changes, local.changes);
+    assert_eq!(remote.ranges, local.ranges);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_without_a_parameter_is_invalid_argument() {
+    let server = start(ServerConfig::default()).await;
+    let status = client(&server)
+        .await
+        .sweep(fluidity::proto::SweepRequest {
+            base: Some(scenario_to_proto(&example("tiered.json"))),
+            resource: "eng".into(),
+            parameter: 0,
+            values: vec![1.0],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+}

@@ -6,9 +6,16 @@ use super::deadline;
 use super::pool::SolvePool;
 use super::status::{from_plan_error, invalid_argument, to_plan_error};
 use super::ServerConfig;
+use crate::convert::via_json;
 use crate::convert::{plan_to_proto, scenario_from_proto, violation_to_proto};
 use crate::proto::fluidity_service_server::FluidityService;
-use crate::proto::{PlanRequest, PlanResponse, ValidateRequest, ValidateResponse};
+use crate::proto::{
+    CompareRequest, CompareResponse, PlanRequest, PlanResponse, SweepRequest, SweepResponse,
+    ValidateRequest, ValidateResponse,
+};
+use fluidity_solvers::compare::compare;
+use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
+use fluidity_solvers::variant::Variant;
 use fluidity_solvers::{
     plan, validate, validate::variable_count, PlanOptions, Scenario, Violation,
 };
@@ -37,6 +44,34 @@ fn scenario_of(scenario: Option<crate::proto::Scenario>) -> Result<Scenario, Sta
 }
 
 impl Planner {
+    /// Runs `job` on the solve pool, answering DEADLINE_EXCEEDED just before the
+    /// deadline even when the job (formulating alone, say) outlasts it: tonic would
+    /// otherwise cancel the call, and the caller would read CANCELLED.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        deadline: Option<Instant>,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Status> {
+        let work = self.pool.run(deadline, job);
+        match deadline.and_then(|d| d.checked_sub(deadline::ANSWER_MARGIN / 2)) {
+            Some(answer_by) => tokio::time::timeout_at(answer_by.into(), work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Status::deadline_exceeded(
+                        "no answer was found before the call's deadline",
+                    ))
+                }),
+            None => work.await,
+        }
+    }
+
+    fn options(&self, deadline: Option<Instant>) -> PlanOptions {
+        PlanOptions {
+            limits: self.config.limits,
+            time_limit: deadline::solve_budget(deadline),
+        }
+    }
+
     /// Plans one request: the work behind Plan and each PlanStream message.
     async fn plan_one(
         &self,
@@ -55,32 +90,17 @@ impl Planner {
             status = tracing::field::Empty,
             ms = tracing::field::Empty,
         );
-        let options = PlanOptions {
-            limits: self.config.limits,
-            time_limit: deadline::solve_budget(deadline),
-        };
+        let options = self.options(deadline);
         let hook = self.config.before_solve.clone();
-        let work = self
-            .pool
-            .run(deadline, move || {
+        let result = self
+            .on_pool(deadline, move || {
                 if let Some(hook) = hook {
                     hook(&scenario);
                 }
                 plan(&scenario, &options)
             })
-            .instrument(span.clone());
-        // Answer before the deadline even when formulating alone outlasts it: tonic
-        // would otherwise cancel the call, and the caller would read CANCELLED.
-        let result = match deadline.and_then(|d| d.checked_sub(deadline::ANSWER_MARGIN / 2)) {
-            Some(answer_by) => tokio::time::timeout_at(answer_by.into(), work)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Status::deadline_exceeded(
-                        "no plan was found before the call's deadline",
-                    ))
-                }),
-            None => work.await,
-        };
+            .instrument(span.clone())
+            .await;
         span.record("ms", started.elapsed().as_secs_f64() * 1e3);
         let outcome =
             result.and_then(|planned| planned.map_err(|e| from_plan_error(&e, deadline.is_some())));
@@ -188,5 +208,91 @@ impl FluidityService for Planner {
             .in_current_span(),
         );
         Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn compare(
+        &self,
+        request: Request<CompareRequest>,
+    ) -> Result<Response<CompareResponse>, Status> {
+        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let request = request.into_inner();
+        let base = scenario_of(request.base)?;
+        let mut variants = Vec::with_capacity(request.variants.len());
+        for (k, v) in request.variants.iter().enumerate() {
+            variants.push(via_json::<_, Variant>(v).map_err(|e| {
+                invalid_argument(&[Violation {
+                    path: format!("variants[{k}]"),
+                    message: e,
+                }])
+            })?);
+        }
+        if variants.is_empty() {
+            return Err(invalid_argument(&[Violation {
+                path: "variants".to_string(),
+                message: "give at least one variant".to_string(),
+            }]));
+        }
+        let problems: Vec<Violation> = variants
+            .iter()
+            .enumerate()
+            .filter_map(|(k, v)| v.apply(&base, &format!("variants[{k}]")).err())
+            .flatten()
+            .collect();
+        if !problems.is_empty() {
+            return Err(invalid_argument(&problems));
+        }
+        let span = tracing::info_span!(
+            "compare",
+            variants = variants.len(),
+            initiatives = base.initiatives.len()
+        );
+        let options = self.options(deadline);
+        let comparison = self
+            .on_pool(deadline, move || compare(&base, &variants, &options))
+            .instrument(span)
+            .await?
+            .map_err(|e| from_plan_error(&e, deadline.is_some()))?;
+        let comparison = via_json(&comparison)
+            .map_err(|e| Status::internal(format!("encoding the comparison: {e}")))?;
+        Ok(Response::new(CompareResponse {
+            comparison: Some(comparison),
+        }))
+    }
+
+    async fn sweep(
+        &self,
+        request: Request<SweepRequest>,
+    ) -> Result<Response<SweepResponse>, Status> {
+        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let request = request.into_inner();
+        let base = scenario_of(request.base)?;
+        let parameter = match crate::proto::Parameter::try_from(request.parameter) {
+            Ok(crate::proto::Parameter::CapacityFactor) => Parameter::CapacityFactor,
+            Ok(crate::proto::Parameter::ReserveLevel) => Parameter::ReserveLevel,
+            _ => {
+                return Err(invalid_argument(&[Violation {
+                    path: "parameter".to_string(),
+                    message: "use CAPACITY_FACTOR or RESERVE_LEVEL".to_string(),
+                }]))
+            }
+        };
+        let span = tracing::info_span!("sweep", resource = %request.resource, points = request.values.len());
+        let options = self.options(deadline);
+        let (resource, values) = (request.resource, request.values);
+        let frontier = self
+            .on_pool(deadline, move || {
+                sweep(&base, &resource, parameter, &values, &options)
+            })
+            .instrument(span)
+            .await?
+            .map_err(|e| match e {
+                SweepError::Invalid(violations) => invalid_argument(&violations),
+                SweepError::Plan(e) => from_plan_error(&e, deadline.is_some()),
+            })?;
+        let frontier = via_json(&frontier)
+            .map_err(|e| Status::internal(format!("encoding the sweep: {e}")))?;
+        Ok(Response::new(SweepResponse {
+            sweep: Some(frontier),
+        }))
     }
 }

@@ -102,3 +102,43 @@ def test_garbage_bytes_are_invalid_argument_and_the_server_stays_up(channel, pb,
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     answer = stub.Plan(pb[0].PlanRequest(id="after", scenario=scenario("tiered.json")), timeout=30)
     assert answer.plan.status == pb[0].OPTIMAL
+
+
+def finance_scenario(pb, name):
+    from conftest import ROOT
+
+    return json_format.Parse((ROOT / "examples" / "finance" / name).read_text(), pb[0].Scenario())
+
+
+def test_compare_reports_deltas_and_the_cost_of_a_new_priority(pb, stub):
+    fluidity_pb2 = pb[0]
+    from conftest import ROOT
+
+    variants = json_format.Parse(
+        (ROOT / "examples" / "finance" / "what-ifs.json").read_text(), fluidity_pb2.CompareRequest()
+    ).variants
+    request = fluidity_pb2.CompareRequest(base=finance_scenario(pb, "q4-portfolio.json"), variants=variants)
+    comparison = stub.Compare(request, timeout=120).comparison
+    assert [v.name for v in comparison.variants] == ["capital -10%", "15% eng reserve", "add AI assistant"]
+    for v in comparison.variants:
+        assert v.delta_objective == pytest.approx(v.plan.objective - comparison.base.objective, abs=1e-9)
+    assert comparison.variants[0].delta_objective < 0  # less capital never helps
+    cost = comparison.variants[2].priority_cost
+    assert list(cost.added) == ["ai-assistant"]
+    assert cost.added_value > 0 and len(cost.displaced) > 0
+    assert cost.value_given_up == pytest.approx(sum(d.value_lost for d in cost.displaced))
+
+
+def test_sweep_returns_one_point_per_factor_and_the_price_ranges(pb, stub):
+    fluidity_pb2 = pb[0]
+    request = fluidity_pb2.SweepRequest(
+        base=finance_scenario(pb, "q4-portfolio.json"),
+        resource="capital",
+        parameter=fluidity_pb2.CAPACITY_FACTOR,
+        values=[0.9, 1.0, 1.1],
+    )
+    sweep = stub.Sweep(request, timeout=120).sweep
+    assert [p.at for p in sweep.points] == [0.9, 1.0, 1.1]
+    objectives = [p.objective for p in sweep.points]
+    assert objectives == sorted(objectives)  # more capital never hurts
+    assert len(sweep.ranges) == 4 * 3  # every resource and period
