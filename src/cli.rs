@@ -28,6 +28,27 @@ pub enum Command {
     Compare(CompareArgs),
     /// The optimum as a function of one resource's capacity or reserve level.
     Sweep(SweepArgs),
+    /// Plan every scenario in a folder (with its variants and sweeps); write plans,
+    /// CSVs, a summary and an HTML report.
+    Batch(BatchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BatchArgs {
+    /// Folder of scenarios (NAME.json), variants (NAME[.X].variants.json) and sweeps
+    /// (NAME[.X].sweep.json).
+    pub dir: PathBuf,
+    /// Folder for the results (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Plan on a Fluidity server (http://HOST:PORT) instead of in-process.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Scenarios planned at once [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(clap::Args)]

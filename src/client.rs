@@ -1,9 +1,13 @@
 //! The gRPC client the CLI uses with `--server`: the same scenario in, the same plan
 //! out as an in-process solve.
 
+use crate::convert::via_json;
 use crate::convert::{plan_from_proto, scenario_to_proto};
 use crate::proto::fluidity_service_client::FluidityServiceClient;
-use crate::proto::{PlanRequest, ValidateRequest};
+use crate::proto::{CompareRequest, PlanRequest, SweepRequest, ValidateRequest};
+use fluidity_solvers::compare::Comparison;
+use fluidity_solvers::sweep::{Parameter, Sweep};
+use fluidity_solvers::variant::Variant;
 use fluidity_solvers::{Plan, Scenario, Violation};
 use tonic::transport::Channel;
 use tonic::Code;
@@ -99,4 +103,110 @@ pub async fn validate(url: &str, scenario: &Scenario) -> Result<Validation, Remo
             .collect(),
         variables: response.variables,
     })
+}
+
+/// Compares variants of `base` on the server at `url`.
+pub async fn compare(
+    url: &str,
+    base: &Scenario,
+    variants: &[Variant],
+) -> Result<Comparison, RemoteError> {
+    let mut client = connect(url).await?;
+    let variants = variants
+        .iter()
+        .map(|v| via_json(v).map_err(RemoteError::Protocol))
+        .collect::<Result<Vec<_>, _>>()?;
+    let response = client
+        .compare(CompareRequest {
+            base: Some(scenario_to_proto(base)),
+            variants,
+        })
+        .await
+        .map_err(from_status)?
+        .into_inner();
+    let comparison = response.comparison.ok_or_else(|| {
+        RemoteError::Protocol("the server answered without a comparison".to_string())
+    })?;
+    via_json(&comparison).map_err(RemoteError::Protocol)
+}
+
+/// Sweeps one resource of `base` on the server at `url`.
+pub async fn sweep(
+    url: &str,
+    base: &Scenario,
+    resource: &str,
+    parameter: Parameter,
+    values: &[f64],
+) -> Result<Sweep, RemoteError> {
+    let mut client = connect(url).await?;
+    let parameter = match parameter {
+        Parameter::CapacityFactor => crate::proto::Parameter::CapacityFactor,
+        Parameter::ReserveLevel => crate::proto::Parameter::ReserveLevel,
+    } as i32;
+    let response = client
+        .sweep(SweepRequest {
+            base: Some(scenario_to_proto(base)),
+            resource: resource.to_string(),
+            parameter,
+            values: values.to_vec(),
+        })
+        .await
+        .map_err(from_status)?
+        .into_inner();
+    let frontier = response
+        .sweep
+        .ok_or_else(|| RemoteError::Protocol("the server answered without a sweep".to_string()))?;
+    via_json(&frontier).map_err(RemoteError::Protocol)
+}
+
+/// A batch's planner backed by a server: each call is a gRPC call, made from the
+/// batch's worker threads on one shared runtime.
+pub struct Remote {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Remote {
+    pub fn new(url: &str) -> std::io::Result<Remote> {
+        Ok(Remote {
+            url: url.to_string(),
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?,
+        })
+    }
+}
+
+fn lines(e: RemoteError) -> Vec<String> {
+    match e {
+        RemoteError::Invalid(violations) => violations.iter().map(|v| v.to_string()).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+impl crate::batch::Planner for Remote {
+    fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
+        self.runtime
+            .block_on(plan(&self.url, scenario))
+            .map_err(lines)
+    }
+
+    fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
+        self.runtime
+            .block_on(compare(&self.url, base, variants))
+            .map_err(|e| lines(e).join("; "))
+    }
+
+    fn sweep(
+        &self,
+        base: &Scenario,
+        resource: &str,
+        parameter: Parameter,
+        values: &[f64],
+    ) -> Result<Sweep, String> {
+        self.runtime
+            .block_on(sweep(&self.url, base, resource, parameter, values))
+            .map_err(|e| lines(e).join("; "))
+    }
 }

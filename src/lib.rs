@@ -3,8 +3,11 @@
 //! The optimisation itself lives in `fluidity-solvers`; only this crate knows
 //! protobuf and the network.
 
+pub mod batch;
 pub mod client;
 pub mod codec;
 pub mod convert;
+pub mod files;
+pub mod numbers;
 pub mod proto;
 pub mod server;

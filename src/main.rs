@@ -1,8 +1,9 @@
 //! `fluidity`: the command-line shell over the optimisation core.
 //!
 //! It reads scenarios, hands them to `fluidity_solvers`, and writes plans; the logic
-//! lives in the library. Exit codes: 0 a plan, 1 invalid input or I/O error, 2 usage,
-//! 3 infeasible (the plan with its diagnosis is still written).
+//! lives in the library. Exit codes: 0 a plan, 1 invalid input or I/O error (for a
+//! batch: some scenario failed), 2 usage, 3 infeasible (the plan with its diagnosis is
+//! still written), 130 a batch interrupted.
 
 mod cli;
 mod commands;
@@ -24,6 +25,10 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub enum Outcome {
     Planned,
     Infeasible,
+    /// Some of a batch's scenarios could not be planned (they are listed).
+    SomeFailed,
+    /// Stopped by SIGINT or SIGTERM before the end.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +41,8 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| commands::run(args)) {
         Ok(Ok(Outcome::Planned)) => ExitCode::SUCCESS,
         Ok(Ok(Outcome::Infeasible)) => ExitCode::from(3),
+        Ok(Ok(Outcome::SomeFailed)) => ExitCode::from(1),
+        Ok(Ok(Outcome::Interrupted)) => ExitCode::from(130),
         Ok(Err(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)

@@ -468,7 +468,8 @@ async fn compare_over_grpc_equals_the_in_process_comparison() {
     use fluidity_solvers::variant::Variant;
     let server = start(ServerConfig::default()).await;
     let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
-    let variants = Variant::list_from_json(&finance("what-ifs.json")).unwrap();
+    let variants =
+        Variant::list_from_json(&finance("q4-portfolio.what-ifs.variants.json")).unwrap();
     let wire_variants: Vec<fluidity::proto::Variant> = variants
         .iter()
         .map(|v| fluidity::convert::via_json(v).unwrap())

@@ -29,7 +29,7 @@ fn compare_prints_every_variant_against_the_base() {
         "compare",
         &finance("q4-portfolio.json"),
         "--variant",
-        &finance("what-ifs.json"),
+        &finance("q4-portfolio.what-ifs.variants.json"),
     ]);
     assert_eq!(
         out.status.code(),
@@ -56,9 +56,9 @@ fn compare_json_holds_the_base_and_each_variant_with_deltas() {
         "compare",
         &finance("q4-portfolio.json"),
         "--variant",
-        &finance("capital-cut.json"),
+        &finance("q4-portfolio.capital-cut.variant.json"),
         "--variant",
-        &finance("what-ifs.json"),
+        &finance("q4-portfolio.what-ifs.variants.json"),
         "--format",
         "json",
     ]);

@@ -1,5 +1,6 @@
 //! One module per subcommand; each reads its inputs, calls the core and writes.
 
+mod batch;
 mod compare;
 mod generate;
 mod plan;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Batch(args) => batch::run(args),
     }
 }

@@ -115,7 +115,7 @@ def test_compare_reports_deltas_and_the_cost_of_a_new_priority(pb, stub):
     from conftest import ROOT
 
     variants = json_format.Parse(
-        (ROOT / "examples" / "finance" / "what-ifs.json").read_text(), fluidity_pb2.CompareRequest()
+        (ROOT / "examples" / "finance" / "q4-portfolio.what-ifs.variants.json").read_text(), fluidity_pb2.CompareRequest()
     ).variants
     request = fluidity_pb2.CompareRequest(base=finance_scenario(pb, "q4-portfolio.json"), variants=variants)
     comparison = stub.Compare(request, timeout=120).comparison

@@ -1,0 +1,322 @@
+//! Batch runs: every scenario in a folder planned (with its variants and sweeps), and
+//! per scenario a plan, CSVs and what-ifs, and for the batch a summary CSV and a
+//! self-contained HTML report. A bad scenario never stops the batch: it is listed
+//! with its problems.
+//!
+//! Folder conventions: `NAME.json` is a scenario; `NAME.variants.json` and
+//! `NAME.X.variants.json` (or `.variant.json`) hold variants of it; `NAME.sweep.json`
+//! and `NAME.X.sweep.json` hold sweeps of it (`{"resource": "capital", "factors":
+//! [0.9, 1.0, 1.1]}` or `"levels"`).
+
+mod outputs;
+mod report;
+mod svg;
+
+use crate::numbers::num;
+use fluidity_solvers::compare::{compare, Comparison};
+use fluidity_solvers::sweep::{sweep, Parameter, Sweep};
+use fluidity_solvers::variant::Variant;
+use fluidity_solvers::{plan, Plan, PlanError, PlanOptions, Scenario, Status};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use outputs::{write_entry, write_outputs};
+
+/// A sweep file: one resource and either capacity factors or reserve levels.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SweepSpec {
+    pub resource: String,
+    #[serde(default)]
+    pub factors: Vec<f64>,
+    #[serde(default)]
+    pub levels: Vec<f64>,
+}
+
+/// One scenario of the folder with the what-if files that go with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub name: String,
+    pub scenario: PathBuf,
+    pub variants: Vec<PathBuf>,
+    pub sweeps: Vec<PathBuf>,
+}
+
+/// What one scenario gave.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Planned(Box<Planned>),
+    /// Invalid input or a failed solve: the problems, one per line.
+    Failed(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub scenario: Scenario,
+    pub plan: Plan,
+    pub comparison: Option<Comparison>,
+    /// (the sweep file's label, the frontier)
+    pub sweeps: Vec<(String, Sweep)>,
+    /// Problems with what-if files (the plan itself stands).
+    pub problems: Vec<String>,
+}
+
+/// One line of the batch.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub file: String,
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    pub fn status_word(&self) -> &'static str {
+        match &self.outcome {
+            Outcome::Failed(_) => "FAILED",
+            Outcome::Planned(p) => match p.plan.status {
+                Status::Optimal => "OPTIMAL",
+                Status::Feasible => "FEASIBLE",
+                Status::Infeasible => "INFEASIBLE",
+            },
+        }
+    }
+
+    /// A one-line account for progress output.
+    pub fn line(&self) -> String {
+        match &self.outcome {
+            Outcome::Failed(problems) => format!(
+                "{} FAILED: {}",
+                self.file,
+                problems.first().map_or("", String::as_str)
+            ),
+            Outcome::Planned(p) => format!(
+                "{} {} objective {}",
+                self.file,
+                self.status_word(),
+                num(p.plan.objective)
+            ),
+        }
+    }
+}
+
+/// Finds the scenarios of a folder and their what-if files; what-if files without a
+/// scenario come back as failed entries.
+pub fn discover(dir: &Path) -> std::io::Result<(Vec<Job>, Vec<Entry>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let kind = |name: &str| {
+        if name.ends_with(".variants.json") || name.ends_with(".variant.json") {
+            "variants"
+        } else if name.ends_with(".sweep.json") {
+            "sweep"
+        } else {
+            "scenario"
+        }
+    };
+    let mut jobs: Vec<Job> = files
+        .iter()
+        .filter(|p| kind(&file_name(p)) == "scenario")
+        .map(|p| Job {
+            name: file_name(p).trim_end_matches(".json").to_string(),
+            scenario: p.clone(),
+            variants: Vec::new(),
+            sweeps: Vec::new(),
+        })
+        .collect();
+    let mut orphans = Vec::new();
+    for p in files.iter().filter(|p| kind(&file_name(p)) != "scenario") {
+        let name = file_name(p);
+        let owner = name.split('.').next().unwrap_or_default().to_string();
+        match jobs.iter_mut().find(|j| j.name == owner) {
+            Some(job) if kind(&name) == "variants" => job.variants.push(p.clone()),
+            Some(job) => job.sweeps.push(p.clone()),
+            None => orphans.push(Entry {
+                name: name.clone(),
+                file: name,
+                outcome: Outcome::Failed(vec![format!(
+                    "no scenario {owner}.json in the folder for this file"
+                )]),
+            }),
+        }
+    }
+    Ok((jobs, orphans))
+}
+
+/// Where a batch's plans come from: this process, or a server.
+pub trait Planner: Sync {
+    /// A plan, or the problems (one per line) that stop one.
+    fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>>;
+    fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String>;
+    fn sweep(
+        &self,
+        base: &Scenario,
+        resource: &str,
+        parameter: Parameter,
+        values: &[f64],
+    ) -> Result<Sweep, String>;
+}
+
+/// Plans in this process.
+pub struct InProcess(pub PlanOptions);
+
+impl Planner for InProcess {
+    fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
+        plan(scenario, &self.0).map_err(|e| match e {
+            PlanError::Invalid(invalid) => {
+                invalid.violations.iter().map(|v| v.to_string()).collect()
+            }
+            other => vec![other.to_string()],
+        })
+    }
+
+    fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
+        compare(base, variants, &self.0).map_err(|e| e.to_string())
+    }
+
+    fn sweep(
+        &self,
+        base: &Scenario,
+        resource: &str,
+        parameter: Parameter,
+        values: &[f64],
+    ) -> Result<Sweep, String> {
+        sweep(base, resource, parameter, values, &self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Plans one job.
+pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
+    let file = job
+        .scenario
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let entry = |outcome| Entry {
+        name: job.name.clone(),
+        file: file.clone(),
+        outcome,
+    };
+    let text = match std::fs::read_to_string(&job.scenario) {
+        Ok(t) => t,
+        Err(e) => return entry(Outcome::Failed(vec![format!("cannot read {file}: {e}")])),
+    };
+    let scenario = match Scenario::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => return entry(Outcome::Failed(vec![format!("not a valid scenario: {e}")])),
+    };
+    let plan = match planner.plan(&scenario) {
+        Ok(p) => p,
+        Err(problems) => return entry(Outcome::Failed(problems)),
+    };
+    let mut problems = Vec::new();
+    let mut variants = Vec::new();
+    for path in &job.variants {
+        let label = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Variant::list_from_json(&t).map_err(|e| e.to_string()))
+        {
+            Ok(list) => variants.extend(list),
+            Err(e) => problems.push(format!("{label}: {e}")),
+        }
+    }
+    let invalid: Vec<String> = variants
+        .iter()
+        .enumerate()
+        .filter_map(|(k, v)| v.apply(&scenario, &format!("variants[{k}]")).err())
+        .flatten()
+        .map(|v| v.to_string())
+        .collect();
+    let comparison = if variants.is_empty() || !invalid.is_empty() {
+        problems.extend(invalid);
+        None
+    } else {
+        match planner.compare(&scenario, &variants) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.push(format!("variants: {e}"));
+                None
+            }
+        }
+    };
+    let mut sweeps = Vec::new();
+    for path in &job.sweeps {
+        let label = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let spec = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<SweepSpec>(&t).map_err(|e| e.to_string()));
+        let result = spec.and_then(|spec| {
+            let (parameter, values) = match (spec.factors.is_empty(), spec.levels.is_empty()) {
+                (false, true) => (Parameter::CapacityFactor, spec.factors),
+                (true, false) => (Parameter::ReserveLevel, spec.levels),
+                _ => return Err("give either factors or levels".to_string()),
+            };
+            planner.sweep(&scenario, &spec.resource, parameter, &values)
+        });
+        match result {
+            Ok(s) => sweeps.push((label.trim_end_matches(".json").to_string(), s)),
+            Err(e) => problems.push(format!("{label}: {e}")),
+        }
+    }
+    entry(Outcome::Planned(Box::new(Planned {
+        scenario,
+        plan,
+        comparison,
+        sweeps,
+        problems,
+    })))
+}
+
+/// Plans every job on `workers` threads, calling `done` after each; stops taking new
+/// jobs once `stop` is set. Entries come back in job order.
+pub fn run_all(
+    jobs: &[Job],
+    planner: &dyn Planner,
+    workers: usize,
+    stop: &AtomicBool,
+    done: &(dyn Fn(&Entry) + Sync),
+) -> Vec<Entry> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Entry)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| loop {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some(job) = jobs.get(k) else { break };
+                let entry = run_job(job, planner);
+                done(&entry);
+                results
+                    .lock()
+                    .expect("no worker panics holding the lock")
+                    .push((k, entry));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("workers finished");
+    results.sort_by_key(|(k, _)| *k);
+    results.into_iter().map(|(_, e)| e).collect()
+}
+
+/// A short number for chart labels.
+pub(crate) fn short(x: f64) -> String {
+    num(x)
+}

@@ -1,0 +1,133 @@
+//! `fluidity batch DIR --out DIR`: every scenario of a folder, in parallel, with a
+//! progress bar on a terminal and quiet lines otherwise. SIGINT or SIGTERM stops it
+//! between scenarios: what was written stays whole, nothing is half-written.
+
+use crate::cli::BatchArgs;
+use crate::Outcome;
+use anyhow::{anyhow, Context, Result};
+use fluidity::batch::{self, Entry, InProcess, Planner};
+use fluidity::client::Remote;
+use fluidity::files::TEMP_SUFFIX;
+use fluidity_solvers::{Limits, PlanOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub fn run(args: BatchArgs) -> Result<Outcome> {
+    if !args.dir.is_dir() {
+        return Err(anyhow!("{} is not a folder", args.dir.display()));
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    remove_stale_temporaries(&args.out);
+    let (jobs, orphans) = batch::discover(&args.dir)
+        .with_context(|| format!("cannot read {}", args.dir.display()))?;
+    if jobs.is_empty() && orphans.is_empty() {
+        return Err(anyhow!("{} holds no scenario (*.json)", args.dir.display()));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("cannot install the signal handlers")?;
+    }
+    let planner: Box<dyn Planner> = match &args.server {
+        Some(url) => Box::new(Remote::new(url).context("cannot start the client runtime")?),
+        None => Box::new(InProcess(PlanOptions {
+            limits: Limits {
+                max_variables: args.limits.max_variables,
+            },
+            time_limit: None,
+        })),
+    };
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} scenarios  {elapsed_precise}  {msg}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let write_errors = std::sync::Mutex::new(Vec::new());
+    let done = |entry: &Entry| {
+        if let Err(e) = batch::write_entry(&args.out, entry) {
+            write_errors
+                .lock()
+                .expect("not poisoned")
+                .push(format!("{}: {e}", entry.file));
+        }
+        match &bar {
+            Some(bar) => {
+                bar.set_message(entry.line());
+                bar.inc(1);
+            }
+            None => eprintln!("{}", entry.line()),
+        }
+    };
+    let mut entries = batch::run_all(&jobs, planner.as_ref(), workers, &stop, &done);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let write_errors = write_errors.into_inner().expect("not poisoned");
+    if !write_errors.is_empty() {
+        return Err(anyhow!(
+            "cannot write results:\n  {}",
+            write_errors.join("\n  ")
+        ));
+    }
+    if stop.load(Ordering::SeqCst) {
+        eprintln!(
+            "interrupted: {} of {} scenarios planned and written to {}; no summary or report",
+            entries.len(),
+            jobs.len(),
+            args.out.display()
+        );
+        return Ok(Outcome::Interrupted);
+    }
+    entries.extend(orphans);
+    let title = format!("Fluidity batch: {}", args.dir.display());
+    batch::write_outputs(&args.out, &title, &entries)
+        .with_context(|| format!("cannot write to {}", args.out.display()))?;
+
+    let failed = entries
+        .iter()
+        .filter(|e| e.status_word() == "FAILED")
+        .count();
+    let infeasible = entries
+        .iter()
+        .filter(|e| e.status_word() == "INFEASIBLE")
+        .count();
+    eprintln!(
+        "planned {} of {} scenarios ({infeasible} infeasible, {failed} failed); summary: {}, report: {}",
+        entries.len() - failed,
+        entries.len(),
+        args.out.join("summary.csv").display(),
+        args.out.join("report.html").display()
+    );
+    Ok(if failed > 0 {
+        Outcome::SomeFailed
+    } else if infeasible > 0 {
+        Outcome::Infeasible
+    } else {
+        Outcome::Planned
+    })
+}
+
+/// Temporary files of a run that was killed outright (SIGKILL) are removed.
+fn remove_stale_temporaries(out: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(out) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().ends_with(TEMP_SUFFIX) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Writing files whole or not at all: a temporary file beside the target, synced,
+//! then renamed over it, so a reader (or a killed run) never sees half a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The suffix of temporary files; a batch removes stale ones left by a killed run.
+pub const TEMP_SUFFIX: &str = ".fluidity-tmp";
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = temp_path(path)?;
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn temp_path(path: &Path) -> std::io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is not a file name", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok(dir.join(format!(
+        ".{}.{}{TEMP_SUFFIX}",
+        name.to_string_lossy(),
+        std::process::id()
+    )))
+}
