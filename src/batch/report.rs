@@ -275,9 +275,9 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
                 Some(vp) => {
                     let _ = write!(
                         out,
-                        "<tr><td class=\"l\">{}</td><td class=\"l\">{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         escape(&v.name),
-                        vp.status,
+                        format!("{:?}", vp.status).to_uppercase(),
                         num(vp.objective),
                         signed(v.delta_objective),
                         num(vp.value),

@@ -82,7 +82,8 @@ pub fn grouped_percent_bars(
     let left = 40.0;
     let bottom = 170.0;
     let top = 30.0;
-    let group = (WIDTH - left - 10.0) / categories.len().max(1) as f64;
+    // Bars stop short of the legend's column on the right.
+    let group = (WIDTH - left - 170.0) / categories.len().max(1) as f64;
     let bar = (group - 16.0) / series.len().max(1) as f64;
     let max = series
         .iter()
