@@ -47,6 +47,9 @@ pub struct BatchArgs {
     /// Scenarios planned at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// How the summary is printed on stdout at the end.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

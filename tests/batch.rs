@@ -283,3 +283,27 @@ fn an_interrupted_batch_leaves_only_whole_files() {
         assert!(text.ends_with('\n'), "{name} is partial");
     }
 }
+
+#[test]
+fn the_summary_prints_as_json_rows_on_request() {
+    let dir = scratch("batch_json_in");
+    let out = scratch("batch_json_out");
+    mixed_folder(&dir);
+    let result = Command::new(BIN)
+        .args([
+            "batch",
+            &dir.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["status"], "FAILED");
+    assert!(rows[0]["objective"].is_null());
+    assert_eq!(rows[2]["status"], "OPTIMAL");
+    assert_eq!(rows[2]["variants"], 3);
+}

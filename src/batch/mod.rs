@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-pub use outputs::{write_entry, write_outputs};
+pub use outputs::{summary_rows, write_entry, write_outputs, SummaryRow};
 
 /// A sweep file: one resource and either capacity factors or reserve levels.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -92,7 +92,73 @@ pub fn write_entry(out: &Path, entry: &Entry) -> io::Result<()> {
     Ok(())
 }
 
-/// The summary rows, one per entry.
+/// One scenario's line of the summary (CSV and `--format json`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryRow {
+    pub scenario: String,
+    pub file: String,
+    /// OPTIMAL, FEASIBLE, INFEASIBLE or FAILED.
+    pub status: String,
+    pub objective: Option<f64>,
+    pub value: Option<f64>,
+    pub move_cost: Option<f64>,
+    pub status_quo_value: Option<f64>,
+    /// objective - status quo value.
+    pub gain: Option<f64>,
+    pub bottleneck: String,
+    pub bottleneck_price: Option<f64>,
+    pub moves: usize,
+    pub variants: usize,
+    pub sweeps: usize,
+    pub problems: Vec<String>,
+}
+
+/// The summary, one row per entry.
+pub fn summary_rows(entries: &[Entry]) -> Vec<SummaryRow> {
+    entries
+        .iter()
+        .map(|e| match &e.outcome {
+            Outcome::Failed(problems) => SummaryRow {
+                scenario: e.name.clone(),
+                file: e.file.clone(),
+                status: "FAILED".to_string(),
+                objective: None,
+                value: None,
+                move_cost: None,
+                status_quo_value: None,
+                gain: None,
+                bottleneck: String::new(),
+                bottleneck_price: None,
+                moves: 0,
+                variants: 0,
+                sweeps: 0,
+                problems: problems.clone(),
+            },
+            Outcome::Planned(p) => {
+                let b = p.plan.bottlenecks.first();
+                SummaryRow {
+                    scenario: e.name.clone(),
+                    file: e.file.clone(),
+                    status: e.status_word().to_string(),
+                    objective: Some(p.plan.objective),
+                    value: Some(p.plan.value),
+                    move_cost: Some(p.plan.move_cost),
+                    status_quo_value: Some(p.plan.baseline.value),
+                    gain: Some(p.plan.objective - p.plan.baseline.value),
+                    bottleneck: b.map(|b| b.constraint.clone()).unwrap_or_default(),
+                    bottleneck_price: b.map(|b| b.shadow_price),
+                    moves: p.plan.moves.len(),
+                    variants: p.comparison.as_ref().map_or(0, |c| c.variants.len()),
+                    sweeps: p.sweeps.len(),
+                    problems: p.problems.clone(),
+                }
+            }
+        })
+        .collect()
+}
+
+/// The summary as CSV.
 pub fn summary_csv(entries: &[Entry]) -> io::Result<Vec<u8>> {
     let header: Vec<String> = [
         "scenario",
@@ -113,37 +179,26 @@ pub fn summary_csv(entries: &[Entry]) -> io::Result<Vec<u8>> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let rows: Vec<Vec<String>> = entries
-        .iter()
-        .map(|e| match &e.outcome {
-            Outcome::Failed(problems) => {
-                let mut row = vec![e.name.clone(), e.file.clone(), "FAILED".into()];
-                row.extend(std::iter::repeat_n(String::new(), 10));
-                row.push(problems.join("; "));
-                row
-            }
-            Outcome::Planned(p) => {
-                let b = p.plan.bottlenecks.first();
-                vec![
-                    e.name.clone(),
-                    e.file.clone(),
-                    e.status_word().to_string(),
-                    p.plan.objective.to_string(),
-                    p.plan.value.to_string(),
-                    p.plan.move_cost.to_string(),
-                    p.plan.baseline.value.to_string(),
-                    (p.plan.objective - p.plan.baseline.value).to_string(),
-                    b.map(|b| b.constraint.clone()).unwrap_or_default(),
-                    b.map(|b| b.shadow_price.to_string()).unwrap_or_default(),
-                    p.plan.moves.len().to_string(),
-                    p.comparison
-                        .as_ref()
-                        .map_or(0, |c| c.variants.len())
-                        .to_string(),
-                    p.sweeps.len().to_string(),
-                    p.problems.join("; "),
-                ]
-            }
+    let number = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+    let rows: Vec<Vec<String>> = summary_rows(entries)
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.scenario,
+                r.file,
+                r.status,
+                number(r.objective),
+                number(r.value),
+                number(r.move_cost),
+                number(r.status_quo_value),
+                number(r.gain),
+                r.bottleneck,
+                number(r.bottleneck_price),
+                r.moves.to_string(),
+                r.variants.to_string(),
+                r.sweeps.to_string(),
+                r.problems.join("; "),
+            ]
         })
         .collect();
     csv_bytes(&header, &rows)

@@ -2,7 +2,8 @@
 //! progress bar on a terminal and quiet lines otherwise. SIGINT or SIGTERM stops it
 //! between scenarios: what was written stays whole, nothing is half-written.
 
-use crate::cli::BatchArgs;
+use crate::cli::{BatchArgs, Format};
+use crate::render::{self, Align};
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
 use fluidity::batch::{self, Entry, InProcess, Planner};
@@ -97,6 +98,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
     batch::write_outputs(&args.out, &title, &entries)
         .with_context(|| format!("cannot write to {}", args.out.display()))?;
 
+    print_summary(&entries, args.format);
     let failed = entries
         .iter()
         .filter(|e| e.status_word() == "FAILED")
@@ -119,6 +121,58 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
     } else {
         Outcome::Planned
     })
+}
+
+/// The summary on stdout: a table, or JSON rows.
+fn print_summary(entries: &[Entry], format: Format) {
+    let rows = batch::summary_rows(entries);
+    match format {
+        Format::Json => print!("{}", render::json(&rows)),
+        Format::Text => {
+            let number = |x: Option<f64>| x.map(render::num).unwrap_or_default();
+            let table_rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.scenario.clone(),
+                        r.status.clone(),
+                        number(r.objective),
+                        number(r.gain),
+                        r.bottleneck.clone(),
+                        number(r.bottleneck_price),
+                        r.problems
+                            .first()
+                            .map(|p| p.chars().take(60).collect())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let mut out = String::new();
+            render::table(
+                &mut out,
+                &[
+                    "scenario",
+                    "status",
+                    "objective",
+                    "gain",
+                    "bottleneck",
+                    "price",
+                    "first problem",
+                ],
+                &[
+                    Align::Left,
+                    Align::Left,
+                    Align::Right,
+                    Align::Right,
+                    Align::Left,
+                    Align::Right,
+                    Align::Left,
+                ],
+                &table_rows,
+            );
+            print!("{out}");
+        }
+    }
 }
 
 /// Temporary files of a run that was killed outright (SIGKILL) are removed.

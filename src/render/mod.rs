@@ -274,12 +274,12 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
 }
 
 #[derive(Clone, Copy)]
-pub(crate) enum Align {
+pub enum Align {
     Left,
     Right,
 }
 
-pub(crate) fn table(out: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
+pub fn table(out: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in width.iter_mut().zip(row) {
