@@ -41,9 +41,8 @@ pub struct BatchArgs {
     /// Folder for the results (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Plan on a Fluidity server (http://HOST:PORT) instead of in-process.
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// Scenarios planned at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -110,6 +109,35 @@ pub struct ServeArgs {
     /// Seconds in-flight calls may take to finish after SIGTERM or Ctrl-C.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub shutdown_grace: f64,
+    /// Most seconds one call may solve (a shorter client deadline wins).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub max_solve_seconds: f64,
+    /// Bearer tokens, one `name:token` per line (re-read on SIGHUP); calls without a
+    /// valid token are UNAUTHENTICATED, health checks excepted.
+    #[arg(long, value_name = "FILE")]
+    pub auth_tokens: Option<PathBuf>,
+    /// Allow a non-loopback address without --auth-tokens.
+    #[arg(long)]
+    pub insecure_public: bool,
+    /// Server certificate chain (PEM): serve TLS.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Server private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA (PEM) whose client certificates are required: mutual TLS.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Seconds between HTTP/2 pings that detect dead peers (0: off).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub http2_keepalive_interval: f64,
+    /// Seconds to wait for a ping's answer before closing the connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub http2_keepalive_timeout: f64,
+    /// Seconds after which a connection is closed gracefully (clients reconnect; 0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
+    pub max_connection_age: f64,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -148,9 +176,8 @@ pub struct PlanArgs {
     /// Cap the solve time in seconds (the tighter of this and policy.timeLimitSeconds applies).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
-    /// Plan on a Fluidity server (http://HOST:PORT) instead of in-process.
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -159,11 +186,47 @@ pub struct PlanArgs {
 pub struct ValidateArgs {
     /// Scenario JSON file; `-` reads stdin.
     pub file: PathBuf,
-    /// Validate on a Fluidity server (http://HOST:PORT) instead of in-process.
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// How to reach a server: `--server URL` and, for TLS and tokens, the rest.
+#[derive(clap::Args, Clone)]
+pub struct RemoteArgs {
+    /// Use a Fluidity server (http://HOST:PORT, or https:// for TLS) instead of solving in-process.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// CA certificate (PEM) that signs the server's certificate (https).
+    #[arg(long, value_name = "PEM", requires = "server")]
+    pub ca: Option<PathBuf>,
+    /// This client's certificate (PEM), for servers that require mutual TLS.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// This client's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Bearer token for servers started with --auth-tokens.
+    #[arg(
+        long,
+        env = "FLUIDITY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+}
+
+impl RemoteArgs {
+    pub fn endpoint(&self) -> Option<fluidity::client::Endpoint> {
+        self.server.as_ref().map(|url| fluidity::client::Endpoint {
+            url: url.clone(),
+            ca: self.ca.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            token: self.token.clone(),
+        })
+    }
 }
 
 #[derive(clap::Args)]

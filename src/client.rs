@@ -33,16 +33,105 @@ pub struct Validation {
     pub variables: u64,
 }
 
-async fn connect(url: &str) -> Result<FluidityServiceClient<Channel>, RemoteError> {
-    let endpoint = Channel::from_shared(url.to_string()).map_err(|e| RemoteError::Connect {
+/// Where a server is and how to reach it: its URL (`http://` or `https://`), the CA
+/// that signs its certificate, this client's certificate for mutual TLS, and a bearer
+/// token.
+#[derive(Debug, Clone, Default)]
+pub struct Endpoint {
+    pub url: String,
+    pub ca: Option<std::path::PathBuf>,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+    pub token: Option<String>,
+}
+
+impl Endpoint {
+    pub fn plain(url: &str) -> Endpoint {
+        Endpoint {
+            url: url.to_string(),
+            ..Endpoint::default()
+        }
+    }
+}
+
+/// Adds `authorization: Bearer TOKEN` to every call.
+#[derive(Clone)]
+pub struct BearerToken(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+pub type Client =
+    FluidityServiceClient<tonic::service::interceptor::InterceptedService<Channel, BearerToken>>;
+
+fn read(path: &std::path::Path, what: &str, url: &str) -> Result<Vec<u8>, RemoteError> {
+    std::fs::read(path).map_err(|e| RemoteError::Connect {
         url: url.to_string(),
-        reason: e.to_string(),
-    })?;
-    let channel = endpoint.connect().await.map_err(|e| RemoteError::Connect {
+        reason: format!("cannot read the {what} {}: {e}", path.display()),
+    })
+}
+
+/// Connects to `endpoint`, with TLS when its URL is `https://`.
+pub async fn connect(endpoint: &Endpoint) -> Result<Client, RemoteError> {
+    let url = endpoint.url.as_str();
+    let failed = |reason: String| RemoteError::Connect {
         url: url.to_string(),
-        reason: std::error::Error::source(&e).map_or(e.to_string(), |s| s.to_string()),
+        reason,
+    };
+    let mut builder = Channel::from_shared(url.to_string()).map_err(|e| failed(e.to_string()))?;
+    if url.starts_with("https://") {
+        let mut tls = tonic::transport::ClientTlsConfig::new();
+        if let Some(ca) = &endpoint.ca {
+            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(read(
+                ca,
+                "CA certificate",
+                url,
+            )?));
+        }
+        match (&endpoint.cert, &endpoint.key) {
+            (Some(cert), Some(key)) => {
+                tls = tls.identity(tonic::transport::Identity::from_pem(
+                    read(cert, "client certificate", url)?,
+                    read(key, "client key", url)?,
+                ));
+            }
+            (None, None) => {}
+            _ => return Err(failed("--cert and --key go together".to_string())),
+        }
+        builder = builder.tls_config(tls).map_err(|e| failed(e.to_string()))?;
+    }
+    let channel = builder.connect().await.map_err(|e| {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason = s.to_string();
+            source = s.source();
+        }
+        failed(reason)
     })?;
-    Ok(FluidityServiceClient::new(channel).max_decoding_message_size(usize::MAX))
+    let token = match &endpoint.token {
+        Some(t) => Some(
+            format!("Bearer {t}")
+                .parse()
+                .map_err(|_| failed("the token must be printable ASCII".to_string()))?,
+        ),
+        None => None,
+    };
+    Ok(
+        FluidityServiceClient::with_interceptor(channel, BearerToken(token))
+            .max_decoding_message_size(usize::MAX),
+    )
 }
 
 fn from_status(status: tonic::Status) -> RemoteError {
@@ -65,9 +154,9 @@ fn from_status(status: tonic::Status) -> RemoteError {
     }
 }
 
-/// Plans `scenario` on the server at `url`.
-pub async fn plan(url: &str, scenario: &Scenario) -> Result<Plan, RemoteError> {
-    let mut client = connect(url).await?;
+/// Plans `scenario` on the server at `endpoint`.
+pub async fn plan(endpoint: &Endpoint, scenario: &Scenario) -> Result<Plan, RemoteError> {
+    let mut client = connect(endpoint).await?;
     let response = client
         .plan(PlanRequest {
             id: String::new(),
@@ -82,9 +171,9 @@ pub async fn plan(url: &str, scenario: &Scenario) -> Result<Plan, RemoteError> {
     plan_from_proto(plan).map_err(RemoteError::Protocol)
 }
 
-/// Validates `scenario` on the server at `url`.
-pub async fn validate(url: &str, scenario: &Scenario) -> Result<Validation, RemoteError> {
-    let mut client = connect(url).await?;
+/// Validates `scenario` on the server at `endpoint`.
+pub async fn validate(endpoint: &Endpoint, scenario: &Scenario) -> Result<Validation, RemoteError> {
+    let mut client = connect(endpoint).await?;
     let response = client
         .validate(ValidateRequest {
             scenario: Some(scenario_to_proto(scenario)),
@@ -105,13 +194,13 @@ pub async fn validate(url: &str, scenario: &Scenario) -> Result<Validation, Remo
     })
 }
 
-/// Compares variants of `base` on the server at `url`.
+/// Compares variants of `base` on the server at `endpoint`.
 pub async fn compare(
-    url: &str,
+    endpoint: &Endpoint,
     base: &Scenario,
     variants: &[Variant],
 ) -> Result<Comparison, RemoteError> {
-    let mut client = connect(url).await?;
+    let mut client = connect(endpoint).await?;
     let variants = variants
         .iter()
         .map(|v| via_json(v).map_err(RemoteError::Protocol))
@@ -130,15 +219,15 @@ pub async fn compare(
     via_json(&comparison).map_err(RemoteError::Protocol)
 }
 
-/// Sweeps one resource of `base` on the server at `url`.
+/// Sweeps one resource of `base` on the server at `endpoint`.
 pub async fn sweep(
-    url: &str,
+    endpoint: &Endpoint,
     base: &Scenario,
     resource: &str,
     parameter: Parameter,
     values: &[f64],
 ) -> Result<Sweep, RemoteError> {
-    let mut client = connect(url).await?;
+    let mut client = connect(endpoint).await?;
     let parameter = match parameter {
         Parameter::CapacityFactor => crate::proto::Parameter::CapacityFactor,
         Parameter::ReserveLevel => crate::proto::Parameter::ReserveLevel,
@@ -162,14 +251,14 @@ pub async fn sweep(
 /// A batch's planner backed by a server: each call is a gRPC call, made from the
 /// batch's worker threads on one shared runtime.
 pub struct Remote {
-    url: String,
+    endpoint: Endpoint,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Remote {
-    pub fn new(url: &str) -> std::io::Result<Remote> {
+    pub fn new(endpoint: Endpoint) -> std::io::Result<Remote> {
         Ok(Remote {
-            url: url.to_string(),
+            endpoint,
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -188,13 +277,13 @@ fn lines(e: RemoteError) -> Vec<String> {
 impl crate::batch::Planner for Remote {
     fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
         self.runtime
-            .block_on(plan(&self.url, scenario))
+            .block_on(plan(&self.endpoint, scenario))
             .map_err(lines)
     }
 
     fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
         self.runtime
-            .block_on(compare(&self.url, base, variants))
+            .block_on(compare(&self.endpoint, base, variants))
             .map_err(|e| lines(e).join("; "))
     }
 
@@ -206,7 +295,7 @@ impl crate::batch::Planner for Remote {
         values: &[f64],
     ) -> Result<Sweep, String> {
         self.runtime
-            .block_on(sweep(&self.url, base, resource, parameter, values))
+            .block_on(sweep(&self.endpoint, base, resource, parameter, values))
             .map_err(|e| lines(e).join("; "))
     }
 }

@@ -33,8 +33,10 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         signal_hook::flag::register(signal, stop.clone())
             .context("cannot install the signal handlers")?;
     }
-    let planner: Box<dyn Planner> = match &args.server {
-        Some(url) => Box::new(Remote::new(url).context("cannot start the client runtime")?),
+    let planner: Box<dyn Planner> = match args.remote.endpoint() {
+        Some(endpoint) => {
+            Box::new(Remote::new(endpoint).context("cannot start the client runtime")?)
+        }
         None => Box::new(InProcess(PlanOptions {
             limits: Limits {
                 max_variables: args.limits.max_variables,

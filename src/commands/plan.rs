@@ -21,7 +21,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
         *policy = Some(policy.map_or(seconds, |p| p.min(seconds)));
     }
     let name = input::display_name(&args.file);
-    let plan = match &args.server {
+    let plan = match args.remote.endpoint() {
         None => {
             let options = PlanOptions {
                 limits: Limits {
@@ -34,8 +34,8 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
                 other => anyhow!("cannot plan {name}: {other}"),
             })?
         }
-        Some(url) => runtime()?
-            .block_on(client::plan(url, &scenario))
+        Some(endpoint) => runtime()?
+            .block_on(client::plan(&endpoint, &scenario))
             .map_err(|e| remote_error(&name, e))?,
     };
     let text = match args.format {

@@ -3,12 +3,52 @@
 use crate::cli::ServeArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
+use fluidity::server::auth::Auth;
 use fluidity::server::{serve, shutdown_signal, ServerConfig};
 use fluidity_solvers::Limits;
 use std::io::Write;
 use std::time::Duration;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+
+/// Seconds from a flag; 0 means "off".
+fn seconds(flag: &str, value: f64) -> Result<Option<Duration>> {
+    if !(value.is_finite() && value >= 0.0) {
+        return Err(anyhow!("--{flag} must be a number of seconds >= 0"));
+    }
+    Ok((value > 0.0).then(|| Duration::from_secs_f64(value)))
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
 
 pub fn run(args: ServeArgs) -> Result<Outcome> {
+    let auth = args.auth_tokens.as_deref().map(Auth::load).transpose()?;
+    if auth.is_none() && !args.addr.ip().is_loopback() && !args.insecure_public {
+        return Err(anyhow!(
+            "refusing to serve on {} without --auth-tokens: anyone who reaches it could read and plan your scenarios; \
+             add --auth-tokens FILE, or --insecure-public if something in front of it authenticates",
+            args.addr
+        ));
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(
+                read(cert, "certificate")?,
+                read(key, "key")?,
+            ));
+            if let Some(ca) = &args.tls_client_ca {
+                tls = tls.client_ca_root(Certificate::from_pem(read(ca, "client CA")?));
+            }
+            Some(tls)
+        }
+        _ => None,
+    };
+    if !(args.max_solve_seconds.is_finite() && args.max_solve_seconds > 0.0) {
+        return Err(anyhow!(
+            "--max-solve-seconds must be a number of seconds > 0"
+        ));
+    }
     if !(args.shutdown_grace.is_finite() && args.shutdown_grace >= 0.0) {
         return Err(anyhow!("--shutdown-grace must be a number of seconds >= 0"));
     }
@@ -24,6 +64,15 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             max_variables: args.limits.max_variables,
         },
         shutdown_grace: Duration::from_secs_f64(args.shutdown_grace),
+        max_solve_seconds: Some(args.max_solve_seconds),
+        auth,
+        tls,
+        http2_keepalive_interval: seconds(
+            "http2-keepalive-interval",
+            args.http2_keepalive_interval,
+        )?,
+        http2_keepalive_timeout: seconds("http2-keepalive-timeout", args.http2_keepalive_timeout)?,
+        max_connection_age: seconds("max-connection-age", args.max_connection_age)?,
         before_solve: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -35,10 +84,20 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
+        if config.auth.is_none() {
+            tracing::warn!(%local, "serving without authentication (--auth-tokens not given)");
+        }
         // The one line a supervisor (or a test) reads to find the port.
         println!("listening on {local}");
         std::io::stdout().flush()?;
-        tracing::info!(%local, solves = config.max_concurrent_solves, queue = config.queue_limit, "serving fluidity.v1");
+        tracing::info!(
+            %local,
+            solves = config.max_concurrent_solves,
+            queue = config.queue_limit,
+            tls = config.tls.is_some(),
+            auth = config.auth.is_some(),
+            "serving fluidity.v1"
+        );
         serve(listener, config, shutdown_signal()).await
     })?;
     Ok(Outcome::Planned)

@@ -10,7 +10,7 @@ use fluidity_solvers::{validate, validate::variable_count, InvalidScenario, Limi
 pub fn run(args: ValidateArgs) -> Result<Outcome> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
-    let (violations, variables) = match &args.server {
+    let (violations, variables) = match args.remote.endpoint() {
         None => {
             let limits = Limits {
                 max_variables: args.limits.max_variables,
@@ -21,9 +21,9 @@ pub fn run(args: ValidateArgs) -> Result<Outcome> {
                 .unwrap_or_default();
             (violations, variable_count(&scenario) as u64)
         }
-        Some(url) => {
+        Some(endpoint) => {
             let answer = runtime()?
-                .block_on(client::validate(url, &scenario))
+                .block_on(client::validate(&endpoint, &scenario))
                 .map_err(|e| super::plan::remote_error(&name, e))?;
             (answer.violations, answer.variables)
         }

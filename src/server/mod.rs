@@ -1,6 +1,7 @@
 //! The gRPC server: `fluidity.v1` plus the standard health and reflection services,
 //! limits, and graceful shutdown.
 
+pub mod auth;
 mod deadline;
 mod pool;
 mod service;
@@ -33,6 +34,17 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How long in-flight calls may take to finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// Most seconds one call may solve, deadline or not.
+    pub max_solve_seconds: Option<f64>,
+    /// Bearer tokens; None serves without authentication.
+    pub auth: Option<auth::Auth>,
+    /// TLS (and, with a client CA, mutual TLS); None serves plaintext HTTP/2.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
+    /// HTTP/2 pings to detect dead peers, and how long to wait for the answer.
+    pub http2_keepalive_interval: Option<Duration>,
+    pub http2_keepalive_timeout: Option<Duration>,
+    /// Connections older than this are closed gracefully (clients reconnect).
+    pub max_connection_age: Option<Duration>,
     pub before_solve: Option<SolveHook>,
 }
 
@@ -45,6 +57,12 @@ impl Default for ServerConfig {
             max_message_bytes: 16 * 1024 * 1024,
             limits: Limits::default(),
             shutdown_grace: Duration::from_secs(30),
+            max_solve_seconds: Some(300.0),
+            auth: None,
+            tls: None,
+            http2_keepalive_interval: Some(Duration::from_secs(30)),
+            http2_keepalive_timeout: Some(Duration::from_secs(10)),
+            max_connection_age: Some(Duration::from_secs(3600)),
             before_solve: None,
         }
     }
@@ -91,10 +109,25 @@ pub async fn serve(
             .await;
         let _ = stop_tx.send(());
     };
-    let server = tonic::transport::Server::builder()
+    if let Some(auth) = config.auth.clone() {
+        tokio::spawn(reload_on_sighup(auth));
+    }
+    let mut builder = tonic::transport::Server::builder()
+        .http2_keepalive_interval(config.http2_keepalive_interval)
+        .http2_keepalive_timeout(config.http2_keepalive_timeout);
+    if let Some(age) = config.max_connection_age {
+        builder = builder
+            .max_connection_age(age)
+            .max_connection_age_grace(config.shutdown_grace);
+    }
+    if let Some(tls) = config.tls.clone() {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .layer(tower::util::MapResponseLayer::new(
             oversize_is_resource_exhausted,
         ))
+        .layer(auth::AuthLayer(config.auth.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -133,6 +166,24 @@ fn oversize_is_resource_exhausted(
         );
     }
     response
+}
+
+/// Re-reads the token file on every SIGHUP.
+async fn reload_on_sighup(auth: auth::Auth) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::error!("cannot listen for SIGHUP; the token file will not be re-read");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            auth.reload();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = auth;
 }
 
 /// Completes on SIGTERM or Ctrl-C.

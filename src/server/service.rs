@@ -33,6 +33,14 @@ pub struct Planner {
     pub(super) pool: Arc<SolvePool>,
 }
 
+/// The authenticated caller's name, or `anonymous` on a server without tokens.
+fn caller_of<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<super::auth::Caller>()
+        .map_or_else(|| "anonymous".to_string(), |c| c.0.clone())
+}
+
 fn scenario_of(scenario: Option<crate::proto::Scenario>) -> Result<Scenario, Status> {
     let scenario = scenario.ok_or_else(|| {
         invalid_argument(&[Violation {
@@ -65,10 +73,18 @@ impl Planner {
         }
     }
 
+    /// The deadline's budget, capped by the server's per-call limit.
     fn options(&self, deadline: Option<Instant>) -> PlanOptions {
+        let time_limit = match (
+            deadline::solve_budget(deadline),
+            self.config.max_solve_seconds,
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         PlanOptions {
             limits: self.config.limits,
-            time_limit: deadline::solve_budget(deadline),
+            time_limit,
         }
     }
 
@@ -77,11 +93,13 @@ impl Planner {
         &self,
         request: PlanRequest,
         deadline: Option<Instant>,
+        caller: &str,
     ) -> Result<PlanResponse, Status> {
         let started = Instant::now();
         let scenario = scenario_of(request.scenario)?;
         let span = tracing::info_span!(
             "plan",
+            caller = %caller,
             id = %request.id,
             initiatives = scenario.initiatives.len(),
             resources = scenario.resources.len(),
@@ -127,7 +145,8 @@ impl Planner {
 impl FluidityService for Planner {
     async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
         let deadline = deadline::from_metadata(request.metadata(), Instant::now());
-        self.plan_one(request.into_inner(), deadline)
+        let caller = caller_of(&request);
+        self.plan_one(request.into_inner(), deadline, &caller)
             .await
             .map(Response::new)
     }
@@ -167,6 +186,7 @@ impl FluidityService for Planner {
         request: Request<Streaming<PlanRequest>>,
     ) -> Result<Response<Self::PlanStreamStream>, Status> {
         let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let caller = caller_of(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(64);
         let planner = Arc::new(Planner {
@@ -189,11 +209,11 @@ impl FluidityService for Planner {
                     let Ok(slot) = in_flight.clone().acquire_owned().await else {
                         break;
                     };
-                    let (planner, tx) = (planner.clone(), tx.clone());
+                    let (planner, tx, caller) = (planner.clone(), tx.clone(), caller.clone());
                     tokio::spawn(async move {
                         let _slot = slot;
                         let id = request.id.clone();
-                        let answer = match planner.plan_one(request, deadline).await {
+                        let answer = match planner.plan_one(request, deadline, &caller).await {
                             Ok(response) => response,
                             Err(status) => PlanResponse {
                                 id,
@@ -215,6 +235,7 @@ impl FluidityService for Planner {
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
         let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let caller = caller_of(&request);
         let request = request.into_inner();
         let base = scenario_of(request.base)?;
         let mut variants = Vec::with_capacity(request.variants.len());
@@ -243,6 +264,7 @@ impl FluidityService for Planner {
         }
         let span = tracing::info_span!(
             "compare",
+            caller = %caller,
             variants = variants.len(),
             initiatives = base.initiatives.len()
         );
@@ -264,6 +286,7 @@ impl FluidityService for Planner {
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
         let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let caller = caller_of(&request);
         let request = request.into_inner();
         let base = scenario_of(request.base)?;
         let parameter = match crate::proto::Parameter::try_from(request.parameter) {
@@ -276,7 +299,12 @@ impl FluidityService for Planner {
                 }]))
             }
         };
-        let span = tracing::info_span!("sweep", resource = %request.resource, points = request.values.len());
+        let span = tracing::info_span!(
+            "sweep",
+            caller = %caller,
+            resource = %request.resource,
+            points = request.values.len()
+        );
         let options = self.options(deadline);
         let (resource, values) = (request.resource, request.values);
         let frontier = self

@@ -1,0 +1,231 @@
+//! Bearer-token authentication: `name:token` lines in a file, compared in constant
+//! time, re-read on SIGHUP. Health checks need no token (load balancers probe them);
+//! every other call without a valid token is answered UNAUTHENTICATED. The caller's
+//! name (never the token) travels to the handler for its log span.
+
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use subtle::ConstantTimeEq;
+use tonic::codegen::http;
+
+/// Who made a call, for logs: the name of the token it presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller(pub String);
+
+/// The known tokens, as digests: a token never sits in memory in the clear longer
+/// than it takes to read the file, and every comparison takes the same time.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    entries: Vec<(String, [u8; 32])>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Tokens {
+    /// Parses `name:token` lines; blank lines and `#` comments are skipped. Every bad
+    /// line is reported, with its number.
+    pub fn parse(text: &str) -> Result<Tokens, Vec<String>> {
+        let mut entries = Vec::new();
+        let mut problems = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.split_once(':') {
+                Some((name, token)) if !name.trim().is_empty() && token.trim().len() >= 16 => {
+                    entries.push((name.trim().to_string(), digest(token.trim())));
+                }
+                Some((_, token)) if token.trim().len() < 16 => problems.push(format!(
+                    "line {}: the token must be at least 16 characters",
+                    n + 1
+                )),
+                _ => problems.push(format!("line {}: expected name:token", n + 1)),
+            }
+        }
+        if entries.is_empty() && problems.is_empty() {
+            problems.push("no tokens: every call would be refused".to_string());
+        }
+        if problems.is_empty() {
+            Ok(Tokens { entries })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn load(path: &Path) -> anyhow::Result<Tokens> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        Tokens::parse(&text).map_err(|problems| {
+            anyhow::anyhow!(
+                "{} is not a valid token file: {}",
+                path.display(),
+                problems.join("; ")
+            )
+        })
+    }
+
+    /// The name of the token presented, comparing against every entry (no early exit).
+    pub fn caller(&self, presented: &str) -> Option<String> {
+        let presented = digest(presented);
+        let mut found = None;
+        for (name, known) in &self.entries {
+            if bool::from(known.ct_eq(&presented)) {
+                found = Some(name.clone());
+            }
+        }
+        found
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The token file and the tokens read from it, shared with the SIGHUP reloader.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub path: PathBuf,
+    pub tokens: Arc<RwLock<Tokens>>,
+}
+
+impl Auth {
+    pub fn load(path: &Path) -> anyhow::Result<Auth> {
+        Ok(Auth {
+            path: path.to_path_buf(),
+            tokens: Arc::new(RwLock::new(Tokens::load(path)?)),
+        })
+    }
+
+    /// Re-reads the file; on a problem the old tokens stay and the problem is logged.
+    pub fn reload(&self) {
+        match Tokens::load(&self.path) {
+            Ok(tokens) => {
+                tracing::info!(tokens = tokens.len(), "token file re-read");
+                *self.tokens.write().expect("no writer panics") = tokens;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "token file not re-read; keeping the previous tokens")
+            }
+        }
+    }
+}
+
+/// The tower layer that checks tokens in front of every service.
+#[derive(Clone)]
+pub struct AuthLayer(pub Option<Auth>);
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = Authenticated<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Authenticated {
+            inner,
+            auth: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Authenticated<S> {
+    inner: S,
+    auth: Option<Auth>,
+}
+
+const HEALTH: &str = "/grpc.health.v1.Health/";
+
+impl<S, B> tower::Service<http::Request<B>> for Authenticated<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        if let Some(auth) = &self.auth {
+            if !request.uri().path().starts_with(HEALTH) {
+                let presented = request
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .map(str::trim);
+                let caller =
+                    presented.and_then(|t| auth.tokens.read().expect("no writer panics").caller(t));
+                match caller {
+                    Some(name) => {
+                        request.extensions_mut().insert(Caller(name));
+                    }
+                    None => {
+                        let message = if presented.is_some() {
+                            "the bearer token is not valid"
+                        } else {
+                            "a bearer token is required (authorization: Bearer TOKEN)"
+                        };
+                        tracing::info!(path = request.uri().path(), "unauthenticated call refused");
+                        let response = tonic::Status::unauthenticated(message).into_http();
+                        return Box::pin(async move { Ok(response) });
+                    }
+                }
+            }
+        }
+        // tower's contract: call the clone that was made ready.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(inner.call(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tokens;
+
+    #[test]
+    fn tokens_name_their_caller_and_nothing_else_matches() {
+        let tokens = Tokens::parse(
+            "# team tokens\nplanner:0123456789abcdef0123\n\nfinance:fedcba9876543210fedc\n",
+        )
+        .unwrap();
+        assert_eq!(
+            tokens.caller("0123456789abcdef0123").as_deref(),
+            Some("planner")
+        );
+        assert_eq!(
+            tokens.caller("fedcba9876543210fedc").as_deref(),
+            Some("finance")
+        );
+        assert_eq!(tokens.caller("0123456789abcdef012"), None);
+        assert_eq!(tokens.caller(""), None);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_numbers() {
+        let problems = Tokens::parse("ok:0123456789abcdef0123\nnocolon\nshort:abc\n").unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                "line 2: expected name:token",
+                "line 3: the token must be at least 16 characters"
+            ]
+        );
+    }
+}
