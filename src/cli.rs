@@ -116,6 +116,9 @@ pub struct ServeArgs {
     /// valid token are UNAUTHENTICATED, health checks excepted.
     #[arg(long, value_name = "FILE")]
     pub auth_tokens: Option<PathBuf>,
+    /// Serve Prometheus metrics (text format, GET /metrics) on this address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Allow a non-loopback address without --auth-tokens.
     #[arg(long)]
     pub insecure_public: bool,

@@ -435,3 +435,68 @@ fn the_cli_client_sends_its_token() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn metrics_count_calls_by_method_and_status_and_time_solves() {
+    let dir = scratch("metrics");
+    let tokens = token_file(&dir);
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--auth-tokens",
+            &tokens.display().to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).unwrap();
+    out.read_line(&mut second).unwrap();
+    let port: u16 = first.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let metrics_addr = second
+        .trim()
+        .strip_prefix("metrics on ")
+        .expect("the metrics line")
+        .to_string();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        fluidity::client::plan(&endpoint(port, Some(PLANNER_TOKEN)), &tiered())
+            .await
+            .unwrap();
+        fluidity::client::plan(&endpoint(port, Some(PLANNER_TOKEN)), &tiered())
+            .await
+            .unwrap();
+        let _ = fluidity::client::plan(&endpoint(port, None), &tiered()).await;
+        let mut bad = tiered();
+        bad.periods.clear();
+        let _ = fluidity::client::plan(&endpoint(port, Some(PLANNER_TOKEN)), &bad).await;
+    });
+
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&metrics_addr).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    for line in [
+        "fluidity_calls_total{method=\"Plan\",code=\"OK\"} 2",
+        "fluidity_calls_total{method=\"Plan\",code=\"UNAUTHENTICATED\"} 1",
+        "fluidity_calls_total{method=\"Plan\",code=\"INVALID_ARGUMENT\"} 1",
+        "fluidity_solve_seconds_count{solver=\"microlp+clarabel\",size=\"lt1k\"} 2",
+        "fluidity_queue_depth 0",
+        "fluidity_solves_in_flight 0",
+    ] {
+        assert!(text.contains(line), "missing {line} in\n{text}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -4,6 +4,7 @@ use crate::cli::ServeArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
 use fluidity::server::auth::Auth;
+use fluidity::server::metrics::serve_metrics;
 use fluidity::server::{serve, shutdown_signal, ServerConfig};
 use fluidity_solvers::Limits;
 use std::io::Write;
@@ -73,6 +74,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         )?,
         http2_keepalive_timeout: seconds("http2-keepalive-timeout", args.http2_keepalive_timeout)?,
         max_connection_age: seconds("max-connection-age", args.max_connection_age)?,
+        metrics: defaults.metrics.clone(),
         before_solve: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -89,6 +91,18 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         }
         // The one line a supervisor (or a test) reads to find the port.
         println!("listening on {local}");
+        if let Some(addr) = args.metrics_addr {
+            let metrics_listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+            tracing::info!(addr = %metrics_listener.local_addr()?, "serving metrics");
+            println!("metrics on {}", metrics_listener.local_addr()?);
+            tokio::spawn(serve_metrics(
+                metrics_listener,
+                config.metrics.clone(),
+                std::future::pending(),
+            ));
+        }
         std::io::stdout().flush()?;
         tracing::info!(
             %local,

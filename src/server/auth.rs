@@ -121,9 +121,13 @@ impl Auth {
     }
 }
 
-/// The tower layer that checks tokens in front of every service.
+/// The tower layer that checks tokens in front of every service; refusals are
+/// counted in the metrics like any answered call.
 #[derive(Clone)]
-pub struct AuthLayer(pub Option<Auth>);
+pub struct AuthLayer(
+    pub Option<Auth>,
+    pub std::sync::Arc<super::metrics::Metrics>,
+);
 
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = Authenticated<S>;
@@ -131,6 +135,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         Authenticated {
             inner,
             auth: self.0.clone(),
+            metrics: self.1.clone(),
         }
     }
 }
@@ -139,6 +144,7 @@ impl<S> tower::Layer<S> for AuthLayer {
 pub struct Authenticated<S> {
     inner: S,
     auth: Option<Auth>,
+    metrics: std::sync::Arc<super::metrics::Metrics>,
 }
 
 const HEALTH: &str = "/grpc.health.v1.Health/";
@@ -181,7 +187,10 @@ where
                         } else {
                             "a bearer token is required (authorization: Bearer TOKEN)"
                         };
-                        tracing::info!(path = request.uri().path(), "unauthenticated call refused");
+                        let path = request.uri().path();
+                        tracing::info!(path, "unauthenticated call refused");
+                        let method = path.rsplit('/').next().unwrap_or(path);
+                        self.metrics.call(method, "UNAUTHENTICATED");
                         let response = tonic::Status::unauthenticated(message).into_http();
                         return Box::pin(async move { Ok(response) });
                     }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod deadline;
+pub mod metrics;
 mod pool;
 mod service;
 pub mod status;
@@ -45,6 +46,8 @@ pub struct ServerConfig {
     pub http2_keepalive_timeout: Option<Duration>,
     /// Connections older than this are closed gracefully (clients reconnect).
     pub max_connection_age: Option<Duration>,
+    /// What the server counts (shared with the metrics endpoint).
+    pub metrics: Arc<metrics::Metrics>,
     pub before_solve: Option<SolveHook>,
 }
 
@@ -63,6 +66,7 @@ impl Default for ServerConfig {
             http2_keepalive_interval: Some(Duration::from_secs(30)),
             http2_keepalive_timeout: Some(Duration::from_secs(10)),
             max_connection_age: Some(Duration::from_secs(3600)),
+            metrics: Arc::new(metrics::Metrics::default()),
             before_solve: None,
         }
     }
@@ -92,6 +96,7 @@ pub async fn serve(
         pool: Arc::new(SolvePool::new(
             config.max_concurrent_solves,
             config.queue_limit,
+            config.metrics.clone(),
         )),
         config: config.clone(),
     };
@@ -127,7 +132,7 @@ pub async fn serve(
         .layer(tower::util::MapResponseLayer::new(
             oversize_is_resource_exhausted,
         ))
-        .layer(auth::AuthLayer(config.auth.clone()))
+        .layer(auth::AuthLayer(config.auth.clone(), config.metrics.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

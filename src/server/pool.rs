@@ -9,11 +9,14 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use tonic::Status;
 
+use super::metrics::Metrics;
+
 #[derive(Debug)]
 pub struct SolvePool {
     permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
     queue_limit: usize,
+    /// Queue depth and solves in flight live here, where the metrics read them.
+    metrics: Arc<Metrics>,
 }
 
 /// Counts a call as queued until it is dropped (granted a slot, or abandoned).
@@ -25,12 +28,21 @@ impl Drop for Queued<'_> {
     }
 }
 
+/// Counts a solve as in flight until it ends, even by a panic.
+struct Running<'a>(&'a AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl SolvePool {
-    pub fn new(max_concurrent: usize, queue_limit: usize) -> SolvePool {
+    pub fn new(max_concurrent: usize, queue_limit: usize, metrics: Arc<Metrics>) -> SolvePool {
         SolvePool {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            waiting: AtomicUsize::new(0),
             queue_limit,
+            metrics,
         }
     }
 
@@ -43,14 +55,14 @@ impl SolvePool {
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                if self.metrics.queued.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
+                    self.metrics.queued.fetch_sub(1, Ordering::SeqCst);
                     return Err(Status::resource_exhausted(format!(
                         "the server is busy: every solve slot is taken and {} calls are queued; retry later",
                         self.queue_limit
                     )));
                 }
-                let _queued = Queued(&self.waiting);
+                let _queued = Queued(&self.metrics.queued);
                 let acquire = self.permits.clone().acquire_owned();
                 let acquired = match deadline {
                     Some(d) => tokio::time::timeout_at(d.into(), acquire)
@@ -67,8 +79,11 @@ impl SolvePool {
         };
         // The permit moves into the blocking task: the slot stays taken until the solve
         // really ends, even if the caller has gone.
+        let metrics = self.metrics.clone();
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            metrics.in_flight.fetch_add(1, Ordering::SeqCst);
+            let _running = Running(&metrics.in_flight);
             job()
         });
         handle.await.map_err(|e| {

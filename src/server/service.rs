@@ -4,7 +4,7 @@
 
 use super::deadline;
 use super::pool::SolvePool;
-use super::status::{from_plan_error, invalid_argument, to_plan_error};
+use super::status::{code_name, from_plan_error, invalid_argument, to_plan_error};
 use super::ServerConfig;
 use crate::convert::via_json;
 use crate::convert::{plan_to_proto, scenario_from_proto, violation_to_proto};
@@ -73,6 +73,15 @@ impl Planner {
         }
     }
 
+    /// Counts one answered call (or stream message) by method and status code.
+    fn count<T>(&self, method: &str, answer: &Result<T, Status>) {
+        let code = match answer {
+            Ok(_) => "OK",
+            Err(status) => code_name(status.code()),
+        };
+        self.config.metrics.call(method, code);
+    }
+
     /// The deadline's budget, capped by the server's per-call limit.
     fn options(&self, deadline: Option<Instant>) -> PlanOptions {
         let time_limit = match (
@@ -124,6 +133,9 @@ impl Planner {
             result.and_then(|planned| planned.map_err(|e| from_plan_error(&e, deadline.is_some())));
         match &outcome {
             Ok(p) => {
+                self.config
+                    .metrics
+                    .solve(&p.solver.name, p.solver.variables, p.solver.seconds);
                 span.record("solver", p.solver.name.as_str());
                 span.record("status", tracing::field::debug(p.status));
                 tracing::info!(parent: &span, objective = p.objective, "planned");
@@ -146,37 +158,18 @@ impl FluidityService for Planner {
     async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
         let deadline = deadline::from_metadata(request.metadata(), Instant::now());
         let caller = caller_of(&request);
-        self.plan_one(request.into_inner(), deadline, &caller)
-            .await
-            .map(Response::new)
+        let answer = self.plan_one(request.into_inner(), deadline, &caller).await;
+        self.count("Plan", &answer);
+        answer.map(Response::new)
     }
 
     async fn validate(
         &self,
         request: Request<ValidateRequest>,
     ) -> Result<Response<ValidateResponse>, Status> {
-        let scenario = match scenario_of(request.into_inner().scenario) {
-            Ok(s) => s,
-            Err(status) => {
-                // An unreadable enum is a validation problem like any other here.
-                let violations = to_plan_error(&status).violations;
-                return Ok(Response::new(ValidateResponse {
-                    valid: false,
-                    violations,
-                    variables: 0,
-                }));
-            }
-        };
-        let violations = match validate(&scenario, &self.config.limits) {
-            Ok(()) => Vec::new(),
-            Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
-        };
-        tracing::info!(problems = violations.len(), "validated");
-        Ok(Response::new(ValidateResponse {
-            valid: violations.is_empty(),
-            violations,
-            variables: variable_count(&scenario) as u64,
-        }))
+        let answer = self.validate_call(request).await;
+        self.count("Validate", &answer);
+        answer
     }
 
     type PlanStreamStream = ReceiverStream<Result<PlanResponse, Status>>;
@@ -213,7 +206,9 @@ impl FluidityService for Planner {
                     tokio::spawn(async move {
                         let _slot = slot;
                         let id = request.id.clone();
-                        let answer = match planner.plan_one(request, deadline, &caller).await {
+                        let planned = planner.plan_one(request, deadline, &caller).await;
+                        planner.count("PlanStream", &planned);
+                        let answer = match planned {
                             Ok(response) => response,
                             Err(status) => PlanResponse {
                                 id,
@@ -231,6 +226,55 @@ impl FluidityService for Planner {
     }
 
     async fn compare(
+        &self,
+        request: Request<CompareRequest>,
+    ) -> Result<Response<CompareResponse>, Status> {
+        let answer = self.compare_call(request).await;
+        self.count("Compare", &answer);
+        answer
+    }
+
+    async fn sweep(
+        &self,
+        request: Request<SweepRequest>,
+    ) -> Result<Response<SweepResponse>, Status> {
+        let answer = self.sweep_call(request).await;
+        self.count("Sweep", &answer);
+        answer
+    }
+}
+
+/// The RPCs' work; the trait methods above count each answer.
+impl Planner {
+    async fn validate_call(
+        &self,
+        request: Request<ValidateRequest>,
+    ) -> Result<Response<ValidateResponse>, Status> {
+        let scenario = match scenario_of(request.into_inner().scenario) {
+            Ok(s) => s,
+            Err(status) => {
+                // An unreadable enum is a validation problem like any other here.
+                let violations = to_plan_error(&status).violations;
+                return Ok(Response::new(ValidateResponse {
+                    valid: false,
+                    violations,
+                    variables: 0,
+                }));
+            }
+        };
+        let violations = match validate(&scenario, &self.config.limits) {
+            Ok(()) => Vec::new(),
+            Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
+        };
+        tracing::info!(problems = violations.len(), "validated");
+        Ok(Response::new(ValidateResponse {
+            valid: violations.is_empty(),
+            violations,
+            variables: variable_count(&scenario) as u64,
+        }))
+    }
+
+    async fn compare_call(
         &self,
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
@@ -281,7 +325,7 @@ impl FluidityService for Planner {
         }))
     }
 
-    async fn sweep(
+    async fn sweep_call(
         &self,
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
