@@ -8,6 +8,7 @@ pub mod client;
 pub mod codec;
 pub mod convert;
 pub mod files;
+pub mod fuzzing;
 pub mod numbers;
 pub mod proto;
 pub mod server;

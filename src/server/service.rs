@@ -117,6 +117,9 @@ impl Planner {
             status = tracing::field::Empty,
             ms = tracing::field::Empty,
         );
+        // Invalid input is answered at once, without waiting for (or taking) a slot.
+        validate(&scenario, &self.config.limits)
+            .map_err(|invalid| invalid_argument(&invalid.violations))?;
         let options = self.options(deadline);
         let hook = self.config.before_solve.clone();
         let result = self
