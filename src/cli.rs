@@ -237,6 +237,18 @@ pub struct LimitArgs {
     /// Refuse scenarios whose program would have more columns than this.
     #[arg(long, value_name = "N", default_value_t = fluidity_solvers::Limits::default().max_variables)]
     pub max_variables: usize,
+    /// Refuse scenarios whose program would have more rows than this.
+    #[arg(long, value_name = "N", default_value_t = fluidity_solvers::Limits::default().max_constraints)]
+    pub max_constraints: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> fluidity_solvers::Limits {
+        fluidity_solvers::Limits {
+            max_variables: self.max_variables,
+            max_constraints: self.max_constraints,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -69,6 +69,7 @@ pub fn plan_small(data: &[u8]) {
     let options = PlanOptions {
         limits: Limits {
             max_variables: SMALL,
+            ..Limits::default()
         },
         time_limit: Some(1.0),
     };

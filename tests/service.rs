@@ -437,7 +437,10 @@ async fn a_message_over_the_size_limit_is_resource_exhausted_and_the_server_stay
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scenario_above_the_variable_limit_is_invalid_argument() {
     let server = start(ServerConfig {
-        limits: fluidity_solvers::Limits { max_variables: 100 },
+        limits: fluidity_solvers::Limits {
+            max_variables: 100,
+            ..Default::default()
+        },
         ..ServerConfig::default()
     })
     .await;
@@ -570,4 +573,29 @@ async fn a_sweep_without_a_parameter_is_invalid_argument() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_above_the_constraint_limit_is_invalid_argument() {
+    let server = start(ServerConfig {
+        limits: fluidity_solvers::Limits {
+            max_constraints: 50,
+            ..Default::default()
+        },
+        ..ServerConfig::default()
+    })
+    .await;
+    let status = client(&server)
+        .await
+        .plan(request("big", &example("portfolio.json")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("constraints, above the limit of 50"),
+        "{}",
+        status.message()
+    );
 }

@@ -40,6 +40,8 @@ pub struct InvalidScenario {
 pub struct Limits {
     /// Largest LP, in columns, that a scenario may produce.
     pub max_variables: usize,
+    /// Largest LP, in rows.
+    pub max_constraints: usize,
 }
 
 impl Default for Limits {
@@ -48,6 +50,7 @@ impl Default for Limits {
         // above it while refusing what would not fit in memory.
         Limits {
             max_variables: 2_000_000,
+            max_constraints: 2_000_000,
         }
     }
 }
@@ -93,6 +96,42 @@ pub fn variable_count(scenario: &Scenario) -> usize {
             1 + i.value.len() + if flow { 2 } else { 0 }
         })
         .sum();
+    per_period.saturating_mul(scenario.periods.len())
+}
+
+/// Rows the LP of a scenario has (at most), counted without building it.
+pub fn constraint_count(scenario: &Scenario) -> usize {
+    let flow_resources: BTreeSet<&str> = scenario
+        .resources
+        .iter()
+        .filter(|r| r.max_churn.is_some() || r.move_cost.is_some_and(|c| c > 0.0))
+        .map(|r| r.id.as_str())
+        .collect();
+    let per_period: usize = scenario.resources.len()
+        + scenario
+            .resources
+            .iter()
+            .filter(|r| r.max_churn.is_some())
+            .count()
+        + scenario
+            .initiatives
+            .iter()
+            .map(|i| {
+                let segments = usize::from(!i.value.is_empty());
+                let flow = i.ramp_up.is_some()
+                    || i.ramp_down.is_some()
+                    || i.requirements
+                        .iter()
+                        .any(|(r, &x)| x > 0.0 && flow_resources.contains(r.as_str()));
+                segments + usize::from(flow)
+            })
+            .sum::<usize>()
+        + scenario
+            .groups
+            .iter()
+            .map(|g| usize::from(g.min.is_some()) + usize::from(g.max.is_some()))
+            .sum::<usize>()
+        + scenario.dependencies.len();
     per_period.saturating_mul(scenario.periods.len())
 }
 
@@ -371,6 +410,16 @@ impl Checker {
                 format!(
                     "the problem has {n} variables, above the limit of {}",
                     limits.max_variables
+                ),
+            );
+        }
+        let m = constraint_count(s);
+        if m > limits.max_constraints {
+            self.push(
+                "initiatives",
+                format!(
+                    "the problem has {m} constraints, above the limit of {}",
+                    limits.max_constraints
                 ),
             );
         }

@@ -348,6 +348,7 @@ impl Variant {
                 &s,
                 &crate::Limits {
                     max_variables: usize::MAX,
+                    max_constraints: usize::MAX,
                 },
             ) {
                 problems.extend(invalid.violations.into_iter().map(|v| Violation {

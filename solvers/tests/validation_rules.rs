@@ -304,7 +304,13 @@ fn the_same_initiative_with_a_max_or_locked_is_valid() {
 #[test]
 fn a_problem_above_the_size_limit_is_refused() {
     let s = scenario(valid());
-    let found = problems_of(&s, &Limits { max_variables: 3 });
+    let found = problems_of(
+        &s,
+        &Limits {
+            max_variables: 3,
+            ..Limits::default()
+        },
+    );
     assert!(
         found
             .iter()
@@ -385,4 +391,22 @@ fn a_contradictory_scenario_is_valid_and_planned_as_infeasible() {
     let plan = plan(&scenario(s), &PlanOptions::default()).unwrap();
     assert_eq!(plan.status, fluidity_solvers::Status::Infeasible);
     assert!(!plan.diagnosis.is_empty());
+}
+
+#[test]
+fn a_problem_above_the_constraint_limit_is_refused() {
+    let s = scenario(valid());
+    let found = problems_of(
+        &s,
+        &Limits {
+            max_constraints: 5,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p == "initiatives" && m.contains("constraints, above the limit of 5")),
+        "{found:#?}"
+    );
 }

@@ -9,7 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use fluidity::batch::{self, Entry, InProcess, Planner};
 use fluidity::client::Remote;
 use fluidity::files::TEMP_SUFFIX;
-use fluidity_solvers::{Limits, PlanOptions};
+use fluidity_solvers::PlanOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,9 +38,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
             Box::new(Remote::new(endpoint).context("cannot start the client runtime")?)
         }
         None => Box::new(InProcess(PlanOptions {
-            limits: Limits {
-                max_variables: args.limits.max_variables,
-            },
+            limits: args.limits.limits(),
             time_limit: None,
         })),
     };

@@ -4,7 +4,7 @@ use crate::cli::{CompareArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::compare::compare;
-use fluidity_solvers::{Limits, PlanError, PlanOptions};
+use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: CompareArgs) -> Result<Outcome> {
     let base = input::read_scenario(&args.base)?;
@@ -27,9 +27,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         ));
     }
     let options = PlanOptions {
-        limits: Limits {
-            max_variables: args.limits.max_variables,
-        },
+        limits: args.limits.limits(),
         time_limit: None,
     };
     let comparison = compare(&base, &variants, &options).map_err(|e| match e {

@@ -5,7 +5,7 @@ use crate::cli::{Format, PlanArgs};
 use crate::{input, output, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity::client::{self, RemoteError};
-use fluidity_solvers::{plan, InvalidScenario, Limits, PlanError, PlanOptions, Status};
+use fluidity_solvers::{plan, InvalidScenario, PlanError, PlanOptions, Status};
 
 pub fn run(args: PlanArgs) -> Result<Outcome> {
     let mut scenario = input::read_scenario(&args.file)?;
@@ -24,9 +24,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
     let plan = match args.remote.endpoint() {
         None => {
             let options = PlanOptions {
-                limits: Limits {
-                    max_variables: args.limits.max_variables,
-                },
+                limits: args.limits.limits(),
                 time_limit: None,
             };
             plan(&scenario, &options).map_err(|e| match e {

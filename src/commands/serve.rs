@@ -6,7 +6,6 @@ use anyhow::{anyhow, Context, Result};
 use fluidity::server::auth::Auth;
 use fluidity::server::metrics::serve_metrics;
 use fluidity::server::{serve, shutdown_signal, ServerConfig};
-use fluidity_solvers::Limits;
 use std::io::Write;
 use std::time::Duration;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
@@ -61,9 +60,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             .max(1),
         queue_limit: args.queue_limit,
         max_message_bytes: args.max_message_bytes,
-        limits: Limits {
-            max_variables: args.limits.max_variables,
-        },
+        limits: args.limits.limits(),
         shutdown_grace: Duration::from_secs_f64(args.shutdown_grace),
         max_solve_seconds: Some(args.max_solve_seconds),
         auth,

@@ -4,7 +4,7 @@ use crate::cli::{Format, SweepArgs};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
-use fluidity_solvers::{Limits, PlanError, PlanOptions};
+use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: SweepArgs) -> Result<Outcome> {
     let base = input::read_scenario(&args.base)?;
@@ -15,9 +15,7 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
         (Parameter::CapacityFactor, args.factors)
     };
     let options = PlanOptions {
-        limits: Limits {
-            max_variables: args.limits.max_variables,
-        },
+        limits: args.limits.limits(),
         time_limit: None,
     };
     let frontier =

@@ -5,16 +5,14 @@ use crate::cli::ValidateArgs;
 use crate::{input, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity::client;
-use fluidity_solvers::{validate, validate::variable_count, InvalidScenario, Limits};
+use fluidity_solvers::{validate, validate::variable_count, InvalidScenario};
 
 pub fn run(args: ValidateArgs) -> Result<Outcome> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let (violations, variables) = match args.remote.endpoint() {
         None => {
-            let limits = Limits {
-                max_variables: args.limits.max_variables,
-            };
+            let limits = args.limits.limits();
             let violations = validate(&scenario, &limits)
                 .err()
                 .map(|e| e.violations)
