@@ -31,6 +31,29 @@ pub enum Command {
     /// Plan every scenario in a folder (with its variants and sweeps); write plans,
     /// CSVs, a summary and an HTML report.
     Batch(BatchArgs),
+    /// Write the final stage's linear program as MPS or CPLEX LP, for other solvers.
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// Scenario JSON file; `-` reads stdin.
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = ProgramFormat::Mps)]
+    pub format: ProgramFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgramFormat {
+    /// Free MPS.
+    Mps,
+    /// CPLEX LP.
+    Lp,
 }
 
 #[derive(clap::Args)]

@@ -373,3 +373,40 @@ fn generate_writes_a_feasible_scenario_that_plans() {
         std::fs::read(&again).unwrap()
     );
 }
+
+#[test]
+fn export_writes_the_program_as_mps_or_lp() {
+    let mps = fluidity(&["export", &example("tiered.json")]);
+    assert_eq!(mps.status.code(), Some(0), "{}", text(&mps.stderr));
+    let mps = text(&mps.stdout);
+    for section in [
+        "NAME ",
+        "OBJSENSE",
+        "ROWS",
+        "COLUMNS",
+        "RHS",
+        "BOUNDS",
+        "ENDATA",
+        " L  capacity[eng@oct]",
+        " G  tier[1]",
+    ] {
+        assert!(mps.contains(section), "missing {section}");
+    }
+    let lp = text(&fluidity(&["export", &example("tiered.json"), "--format", "lp"]).stdout);
+    for section in [
+        "Maximize",
+        "Subject To",
+        "Bounds",
+        "End",
+        "capacity(eng@oct):",
+    ] {
+        assert!(lp.contains(section), "missing {section}");
+    }
+}
+
+#[test]
+fn export_of_an_invalid_scenario_is_refused() {
+    let dir = scratch("export_invalid");
+    let bad = write(&dir, "bad.json", b"{\"periods\": []}");
+    assert_rejected(&fluidity(&["export", &bad]), &["periods"]);
+}

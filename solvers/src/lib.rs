@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod compare;
 pub mod diagnosis;
+pub mod export;
 pub mod formulation;
 pub mod generate;
 pub mod lp;

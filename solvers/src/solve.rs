@@ -230,6 +230,41 @@ pub fn solve(
     unreachable!("the final stage always returns")
 }
 
+/// The final stage's formulation: the tier stages solved (their floors are rows of
+/// it), the final one not. Used to export the program a plan solves.
+pub fn final_stage(
+    model: &Model,
+    named: Option<Backend>,
+    time_limit: Option<f64>,
+) -> Result<Formulation, StageFailure> {
+    let clock = Clock {
+        started: Instant::now(),
+        limit: time_limit,
+    };
+    let mut formulation = Formulation::new(model);
+    let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
+    for (n, tier) in model.tiers().into_iter().enumerate() {
+        formulation.set_objective(model, Stage::Tier(tier));
+        let (result, used) = solve_stage(solvers.primal, &formulation, &clock);
+        match result {
+            Ok(solution) => keep_tier_value(&mut formulation, model, tier, &solution.x),
+            Err(SolveFailure::TimeLimit) => {
+                return Err(StageFailure::TimeLimit {
+                    seconds: time_limit.unwrap_or(0.0),
+                })
+            }
+            Err(failure) => {
+                return Err(StageFailure::Solver {
+                    solver: used.name(),
+                    stage: n as u32 + 1,
+                    message: failure.to_string(),
+                })
+            }
+        }
+    }
+    Ok(formulation)
+}
+
 /// Solves one stage; when Clarabel stalls (a feasible set with almost no interior
 /// makes an interior-point method diverge) the simplex of microlp takes over, so a
 /// numerically hard scenario still gets its plan, without duals.

@@ -2,6 +2,7 @@
 
 mod batch;
 mod compare;
+mod export;
 mod generate;
 mod plan;
 mod serve;
@@ -20,5 +21,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Export(args) => export::run(args),
     }
 }

@@ -1,0 +1,26 @@
+//! `fluidity export FILE --format mps|lp`: the final stage's program, for other solvers.
+
+use crate::cli::{ExportArgs, ProgramFormat};
+use crate::{input, output, render, Outcome};
+use anyhow::{anyhow, Result};
+use fluidity_solvers::export::{export, Format};
+use fluidity_solvers::{PlanError, PlanOptions};
+
+pub fn run(args: ExportArgs) -> Result<Outcome> {
+    let scenario = input::read_scenario(&args.file)?;
+    let name = input::display_name(&args.file);
+    let format = match args.format {
+        ProgramFormat::Mps => Format::Mps,
+        ProgramFormat::Lp => Format::Lp,
+    };
+    let options = PlanOptions {
+        limits: args.limits.limits(),
+        time_limit: None,
+    };
+    let text = export(&scenario, format, &options).map_err(|e| match e {
+        PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
+        other => anyhow!("cannot export {name}: {other}"),
+    })?;
+    output::write(args.out.as_deref(), &text)?;
+    Ok(Outcome::Planned)
+}
