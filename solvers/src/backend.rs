@@ -19,13 +19,23 @@ use good_lp::{
 pub enum Backend {
     Clarabel,
     Microlp,
+    /// HiGHS (simplex, interior point, branch and cut): duals and integers; behind the
+    /// `highs` cargo feature.
+    #[cfg(feature = "highs")]
+    Highs,
 }
 
 /// Names `policy.solver` accepts in this build, `auto` first.
+#[cfg(not(feature = "highs"))]
 pub const COMPILED: &[&str] = &["auto", "clarabel", "microlp"];
+#[cfg(feature = "highs")]
+pub const COMPILED: &[&str] = &["auto", "clarabel", "highs", "microlp"];
 
 /// Backends that exist but are not in this build (each behind a cargo feature).
+#[cfg(not(feature = "highs"))]
 const NOT_COMPILED: &[&str] = &["highs"];
+#[cfg(feature = "highs")]
+const NOT_COMPILED: &[&str] = &[];
 
 /// What a solve produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +68,8 @@ impl Backend {
             "" | "auto" => Ok(None),
             "clarabel" => Ok(Some(Backend::Clarabel)),
             "microlp" => Ok(Some(Backend::Microlp)),
+            #[cfg(feature = "highs")]
+            "highs" => Ok(Some(Backend::Highs)),
             other if NOT_COMPILED.contains(&other) => Err(format!(
                 "solver \"{other}\" is not compiled into this build; available: {}",
                 COMPILED.join(", ")
@@ -73,11 +85,13 @@ impl Backend {
         match self {
             Backend::Clarabel => "clarabel",
             Backend::Microlp => "microlp",
+            #[cfg(feature = "highs")]
+            Backend::Highs => "highs",
         }
     }
 
     pub fn supports_integers(self) -> bool {
-        matches!(self, Backend::Microlp)
+        !matches!(self, Backend::Clarabel)
     }
 
     /// Solves `lp`, stopping after `time_limit` seconds when given.
@@ -138,6 +152,36 @@ impl Backend {
                     proven_optimal: true,
                 })
             }
+            #[cfg(feature = "highs")]
+            Backend::Highs => {
+                let mut model = unsolved.using(good_lp::highs);
+                model.set_option("output_flag", false);
+                if let Some(seconds) = time_limit {
+                    model = model.set_time_limit(seconds.max(0.0));
+                }
+                let rows = add_rows(&mut model, lp, &columns);
+                let mut solved = model.solve().map_err(failure)?;
+                let proven_optimal = matches!(solved.status(), SolutionStatus::Optimal);
+                let x = columns.iter().map(|&v| solved.value(v)).collect();
+                // HiGHS reports duals of the problem as posed (maximisation included);
+                // its sign convention is the opposite of d objective / d rhs, which the
+                // dual-sign tests pin down.
+                let duals = if lp.has_integers() {
+                    None
+                } else {
+                    let dual = solved.compute_dual();
+                    Some(
+                        rows.into_iter()
+                            .map(|row| row.map_or(0.0, |r| HIGHS_DUAL_SIGN * dual.dual(r)))
+                            .collect(),
+                    )
+                };
+                Ok(Solution {
+                    x,
+                    duals,
+                    proven_optimal,
+                })
+            }
             Backend::Microlp => {
                 let mut model = unsolved.using(good_lp::microlp);
                 if let Some(seconds) = time_limit {
@@ -156,6 +200,10 @@ impl Backend {
         }
     }
 }
+
+/// Turns a HiGHS row dual into objective gained per unit of right-hand side.
+#[cfg(feature = "highs")]
+const HIGHS_DUAL_SIGN: f64 = 1.0;
 
 fn variables(lp: &LinearProgram) -> (ProblemVariables, Vec<Variable>, Expression) {
     let mut vars = ProblemVariables::new();

@@ -33,6 +33,32 @@ proptest! {
         assert_backends_agree(seed, &random_scenario(seed, Shape::LP), 1e-4)?;
     }
 
+    #[cfg(feature = "highs")]
+    #[test]
+    fn highs_and_microlp_reach_the_same_objective_on_random_lps(seed in any::<u64>()) {
+        let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
+        let a = with_solver(&s, "highs");
+        let b = with_solver(&s, "microlp");
+        prop_assert_eq!(a.status == Status::Infeasible, b.status == Status::Infeasible, "seed {}", seed);
+        if a.status != Status::Infeasible {
+            prop_assert!((a.objective - b.objective).abs() <= 1e-6 * b.objective.abs().max(1.0),
+                "seed {seed}: highs {} vs microlp {}", a.objective, b.objective);
+        }
+    }
+
+    #[cfg(feature = "highs")]
+    #[test]
+    fn highs_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
+        let mut s = small_integral_scenario(seed);
+        s.policy.solver = "highs".to_string();
+        let p = plan(&s, &PlanOptions::default()).unwrap();
+        match exhaustive_best(&s) {
+            None => prop_assert_eq!(p.status, Status::Infeasible, "seed {}", seed),
+            Some(best) => prop_assert!((p.objective - best).abs() <= 1e-6 * best.abs().max(1.0),
+                "seed {seed}: highs {} vs exhaustive {best}", p.objective),
+        }
+    }
+
     #[test]
     fn microlp_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
         let s = small_integral_scenario(seed);

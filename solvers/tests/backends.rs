@@ -68,3 +68,57 @@ fn crossing_bounds_are_infeasible_without_calling_a_solver() {
         Err(SolveFailure::Infeasible)
     );
 }
+
+#[cfg(feature = "highs")]
+mod highs {
+    use super::*;
+
+    #[test]
+    fn highs_prices_a_binding_le_row_as_objective_gained_per_unit() {
+        // maximise 3x subject to x <= 4: one more unit of rhs gains 3.
+        let mut lp = LinearProgram::new(Sense::Maximise);
+        let x = lp.column(0.0, f64::INFINITY, 3.0);
+        lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Le, 4.0);
+        let solution = Backend::Highs.solve(&lp, None).unwrap();
+        assert!((solution.x[0] - 4.0).abs() < 1e-9);
+        let dual = solution.duals.unwrap()[0];
+        assert!((dual - 3.0).abs() < 1e-9, "dual {dual}");
+    }
+
+    #[test]
+    fn highs_prices_a_binding_ge_row_with_the_sign_of_its_effect() {
+        // maximise -x subject to x >= 2: raising the floor by 1 loses 1.
+        let mut lp = LinearProgram::new(Sense::Maximise);
+        let x = lp.column(0.0, 10.0, -1.0);
+        lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Ge, 2.0);
+        let dual = Backend::Highs.solve(&lp, None).unwrap().duals.unwrap()[0];
+        assert!((dual + 1.0).abs() < 1e-9, "dual {dual}");
+    }
+
+    #[test]
+    fn highs_reports_an_unbounded_program_as_unbounded() {
+        assert!(matches!(
+            Backend::Highs.solve(&unbounded(), None),
+            Err(SolveFailure::Unbounded) | Err(SolveFailure::Infeasible)
+        ));
+    }
+
+    #[test]
+    fn highs_solves_whole_units() {
+        // maximise x + y, 2x + 2y <= 5, integers: 2.
+        let mut lp = LinearProgram::new(Sense::Maximise);
+        let x = lp.column(0.0, 10.0, 1.0);
+        let y = lp.column(0.0, 10.0, 1.0);
+        lp.columns[x].integer = true;
+        lp.columns[y].integer = true;
+        lp.row(
+            RowKind::Tier { tier: 1 },
+            vec![(x, 2.0), (y, 2.0)],
+            Cmp::Le,
+            5.0,
+        );
+        let s = Backend::Highs.solve(&lp, None).unwrap();
+        assert!((s.x[0] + s.x[1] - 2.0).abs() < 1e-9);
+        assert!(s.duals.is_none());
+    }
+}
