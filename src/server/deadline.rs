@@ -5,7 +5,7 @@ use tonic::metadata::MetadataMap;
 
 /// Time kept back from the caller's deadline to answer before it expires (tonic
 /// cancels the call at the deadline itself, and the answer must still travel).
-pub const ANSWER_MARGIN: Duration = Duration::from_millis(50);
+pub const ANSWER_MARGIN: Duration = Duration::from_millis(100);
 
 /// When the call must be answered by, if the caller set a deadline.
 pub fn from_metadata(metadata: &MetadataMap, received: Instant) -> Option<Instant> {

@@ -60,7 +60,15 @@ impl Planner {
         deadline: Option<Instant>,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Status> {
-        let work = self.pool.run(deadline, job);
+        self.bounded(deadline, self.pool.run(deadline, job)).await
+    }
+
+    /// Awaits `work`, or answers DEADLINE_EXCEEDED just before the deadline.
+    async fn bounded<T>(
+        &self,
+        deadline: Option<Instant>,
+        work: impl std::future::Future<Output = Result<T, Status>>,
+    ) -> Result<T, Status> {
         match deadline.and_then(|d| d.checked_sub(deadline::ANSWER_MARGIN / 2)) {
             Some(answer_by) => tokio::time::timeout_at(answer_by.into(), work)
                 .await
@@ -117,9 +125,20 @@ impl Planner {
             status = tracing::field::Empty,
             ms = tracing::field::Empty,
         );
-        // Invalid input is answered at once, without waiting for (or taking) a slot.
-        validate(&scenario, &self.config.limits)
-            .map_err(|invalid| invalid_argument(&invalid.violations))?;
+        // Invalid input is answered at once, without waiting for (or taking) a solve
+        // slot; validating a large scenario is real work, so it runs off the runtime.
+        let limits = self.config.limits;
+        let scenario = self
+            .bounded(deadline, async move {
+                tokio::task::spawn_blocking(move || {
+                    validate(&scenario, &limits)
+                        .map(|()| scenario)
+                        .map_err(|invalid| invalid_argument(&invalid.violations))
+                })
+                .await
+                .map_err(|_| Status::internal("internal error: validation panicked"))?
+            })
+            .await?;
         let options = self.options(deadline);
         let hook = self.config.before_solve.clone();
         let result = self
