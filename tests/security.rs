@@ -348,6 +348,17 @@ fn the_token_file_is_re_read_on_sighup_and_logs_name_the_caller_not_the_token() 
     }
     assert!(revoked, "the planner token still works after SIGHUP");
     assert!(plans(FINANCE_TOKEN));
+    // A broken file on the next SIGHUP keeps the tokens in force.
+    std::fs::write(&tokens, "this line has no colon\n").unwrap();
+    Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        plans(FINANCE_TOKEN),
+        "a bad token file must not lock everyone out"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
