@@ -75,38 +75,41 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), InvalidScena
     }
 }
 
-/// Columns the LP of a scenario has, counted without building it.
-pub fn variable_count(scenario: &Scenario) -> usize {
-    // Resources whose moves are priced or limited need `up`/`down` columns.
+/// Which initiatives get `up`/`down` columns and a `flow` row: those with a ramp
+/// limit, or using a resource whose moves are priced or limited.
+fn has_flow(scenario: &Scenario) -> Vec<bool> {
     let flow_resources: BTreeSet<&str> = scenario
         .resources
         .iter()
         .filter(|r| r.max_churn.is_some() || r.move_cost.is_some_and(|c| c > 0.0))
         .map(|r| r.id.as_str())
         .collect();
-    let per_period: usize = scenario
+    scenario
         .initiatives
         .iter()
         .map(|i| {
-            let flow = i.ramp_up.is_some()
+            i.ramp_up.is_some()
                 || i.ramp_down.is_some()
                 || i.requirements
                     .iter()
-                    .any(|(r, &x)| x > 0.0 && flow_resources.contains(r.as_str()));
-            1 + i.value.len() + if flow { 2 } else { 0 }
+                    .any(|(r, &x)| x > 0.0 && flow_resources.contains(r.as_str()))
         })
+        .collect()
+}
+
+/// Columns the LP of a scenario has, counted without building it.
+pub fn variable_count(scenario: &Scenario) -> usize {
+    let per_period: usize = scenario
+        .initiatives
+        .iter()
+        .zip(has_flow(scenario))
+        .map(|(i, flow)| 1 + i.value.len() + if flow { 2 } else { 0 })
         .sum();
     per_period.saturating_mul(scenario.periods.len())
 }
 
 /// Rows the LP of a scenario has (at most), counted without building it.
 pub fn constraint_count(scenario: &Scenario) -> usize {
-    let flow_resources: BTreeSet<&str> = scenario
-        .resources
-        .iter()
-        .filter(|r| r.max_churn.is_some() || r.move_cost.is_some_and(|c| c > 0.0))
-        .map(|r| r.id.as_str())
-        .collect();
     let per_period: usize = scenario.resources.len()
         + scenario
             .resources
@@ -116,15 +119,8 @@ pub fn constraint_count(scenario: &Scenario) -> usize {
         + scenario
             .initiatives
             .iter()
-            .map(|i| {
-                let segments = usize::from(!i.value.is_empty());
-                let flow = i.ramp_up.is_some()
-                    || i.ramp_down.is_some()
-                    || i.requirements
-                        .iter()
-                        .any(|(r, &x)| x > 0.0 && flow_resources.contains(r.as_str()));
-                segments + usize::from(flow)
-            })
+            .zip(has_flow(scenario))
+            .map(|(i, flow)| usize::from(!i.value.is_empty()) + usize::from(flow))
             .sum::<usize>()
         + scenario
             .groups

@@ -174,6 +174,17 @@ pub struct VariantSet {
     pub variants: Vec<Variant>,
 }
 
+/// Every problem with a list of variants of `base`, paths starting `variants[k]`;
+/// empty when all of them apply.
+pub fn check_all(base: &Scenario, variants: &[Variant]) -> Vec<Violation> {
+    variants
+        .iter()
+        .enumerate()
+        .filter_map(|(k, v)| v.apply(base, &format!("variants[{k}]")).err())
+        .flatten()
+        .collect()
+}
+
 impl Variant {
     /// The variants in a file: one variant, or `{"variants": [...]}`.
     pub fn list_from_json(text: &str) -> Result<Vec<Variant>, crate::ParseError> {

@@ -233,11 +233,8 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
             Err(e) => problems.push(format!("{label}: {e}")),
         }
     }
-    let invalid: Vec<String> = variants
+    let invalid: Vec<String> = fluidity_solvers::variant::check_all(&scenario, &variants)
         .iter()
-        .enumerate()
-        .filter_map(|(k, v)| v.apply(&scenario, &format!("variants[{k}]")).err())
-        .flatten()
         .map(|v| v.to_string())
         .collect();
     let comparison = if variants.is_empty() || !invalid.is_empty() {

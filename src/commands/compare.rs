@@ -14,12 +14,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         variants.extend(input::read_variants(file)?);
     }
     // Every overlay is checked before anything is planned: a bad one stops the command.
-    let problems: Vec<_> = variants
-        .iter()
-        .enumerate()
-        .filter_map(|(k, v)| v.apply(&base, &format!("variants[{k}]")).err())
-        .flatten()
-        .collect();
+    let problems = fluidity_solvers::variant::check_all(&base, &variants);
     if !problems.is_empty() {
         return Err(anyhow!(
             "{}",

@@ -319,12 +319,7 @@ impl Planner {
                 message: "give at least one variant".to_string(),
             }]));
         }
-        let problems: Vec<Violation> = variants
-            .iter()
-            .enumerate()
-            .filter_map(|(k, v)| v.apply(&base, &format!("variants[{k}]")).err())
-            .flatten()
-            .collect();
+        let problems = fluidity_solvers::variant::check_all(&base, &variants);
         if !problems.is_empty() {
             return Err(invalid_argument(&problems));
         }
