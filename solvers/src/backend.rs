@@ -155,13 +155,20 @@ impl Backend {
             #[cfg(feature = "highs")]
             Backend::Highs => {
                 let mut model = unsolved.using(good_lp::highs);
-                model.set_option("output_flag", false);
+                // Plans are compared with other solvers' optima: close the MIP gap far
+                // below HiGHS's default 1e-4, and count a closed gap as proven.
+                model = model
+                    .set_option("output_flag", false)
+                    .set_option("mip_rel_gap", 1e-9);
                 if let Some(seconds) = time_limit {
                     model = model.set_time_limit(seconds.max(0.0));
                 }
                 let rows = add_rows(&mut model, lp, &columns);
                 let mut solved = model.solve().map_err(failure)?;
-                let proven_optimal = matches!(solved.status(), SolutionStatus::Optimal);
+                let proven_optimal = matches!(
+                    solved.status(),
+                    SolutionStatus::Optimal | SolutionStatus::GapLimit
+                );
                 let x = columns.iter().map(|&v| solved.value(v)).collect();
                 // HiGHS reports duals of the problem as posed (maximisation included);
                 // its sign convention is the opposite of d objective / d rhs, which the
@@ -298,7 +305,10 @@ fn failure(e: ResolutionError) -> SolveFailure {
     match e {
         ResolutionError::Infeasible => SolveFailure::Infeasible,
         ResolutionError::Unbounded => SolveFailure::Unbounded,
-        ResolutionError::Other(s) if s.contains("Time limit") => SolveFailure::TimeLimit,
+        // HiGHS says NoSolutionFound when a limit stopped it before any feasible point.
+        ResolutionError::Other(s) if s.contains("Time limit") || s == "NoSolutionFound" => {
+            SolveFailure::TimeLimit
+        }
         ResolutionError::Other(s) => SolveFailure::Solver(s.to_string()),
         ResolutionError::Str(s) => SolveFailure::Solver(s),
     }

@@ -78,27 +78,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
     })?;
     let elapsed = || started.elapsed().as_secs_f64();
     let plan = match outcome {
-        solve::Outcome::Solved(solved) => {
-            let _span = tracing::debug_span!("report").entered();
-            report::plan(
-                &model,
-                &solved.activities,
-                &solved.shadow_prices,
-                Vec::new(),
-                report::Provenance {
-                    status: if solved.proven_optimal {
-                        Status::Optimal
-                    } else {
-                        Status::Feasible
-                    },
-                    solver: solved.solver,
-                    seconds: elapsed(),
-                    variables: solved.variables,
-                    constraints: solved.constraints,
-                    stages: solved.stages,
-                },
-            )
-        }
+        solve::Outcome::Solved(solved) => solved_plan(&model, solved, elapsed()),
         solve::Outcome::Infeasible {
             stages,
             solver,
@@ -112,9 +92,22 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                 ))
             })?;
             if relaxations.is_empty() {
-                return Err(PlanError::Solver(
-                    "the solver found the scenario infeasible, but its diagnosis found nothing to relax (numerical trouble); try another solver".to_string(),
-                ));
+                // Feasible to within the diagnosis's precision: the first solver judged
+                // an edge case by its own tolerances. A second opinion settles it.
+                let other = second_opinion(solver, model.has_integers());
+                tracing::warn!(
+                    first = solver,
+                    second = other.name(),
+                    "infeasible with nothing to relax; solving again"
+                );
+                let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
+                return match solve::solve(&model, Some(other), remaining) {
+                    Ok(solve::Outcome::Solved(solved)) => Ok(solved_plan(&model, solved, elapsed())),
+                    _ => Err(PlanError::Solver(format!(
+                        "{solver} found the scenario infeasible, but its diagnosis found nothing to relax, and {} found no plan either (numerical trouble)",
+                        other.name()
+                    ))),
+                };
             }
             let zeros = ndarray::Array2::zeros((model.resources(), model.periods()));
             report::plan(
@@ -135,4 +128,43 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
     };
     tracing::debug!(status = ?plan.status, objective = plan.objective, seconds = plan.solver.seconds, "planned");
     Ok(plan)
+}
+
+/// The report of a solved scenario.
+fn solved_plan(model: &Model, solved: solve::Solved, seconds: f64) -> Plan {
+    let _span = tracing::debug_span!("report").entered();
+    report::plan(
+        model,
+        &solved.activities,
+        &solved.shadow_prices,
+        Vec::new(),
+        report::Provenance {
+            status: if solved.proven_optimal {
+                Status::Optimal
+            } else {
+                Status::Feasible
+            },
+            solver: solved.solver,
+            seconds,
+            variables: solved.variables,
+            constraints: solved.constraints,
+            stages: solved.stages,
+        },
+    )
+}
+
+/// A backend other than the one (named `first`) that called a scenario infeasible.
+fn second_opinion(first: &str, integers: bool) -> Backend {
+    match (first, integers) {
+        ("microlp", false) => Backend::Clarabel,
+        ("microlp", true) => {
+            #[cfg(feature = "highs")]
+            return Backend::Highs;
+            #[cfg(not(feature = "highs"))]
+            return Backend::Microlp;
+        }
+        (_, true) => Backend::Microlp,
+        ("clarabel", false) => Backend::Microlp,
+        (_, false) => Backend::Clarabel,
+    }
 }

@@ -61,7 +61,8 @@ proptest! {
 
     #[test]
     fn microlp_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
-        let s = small_integral_scenario(seed);
+        let mut s = small_integral_scenario(seed);
+        s.policy.solver = "microlp".to_string();
         let p = plan(&s, &PlanOptions::default()).unwrap();
         let best = exhaustive_best(&s);
         match best {
