@@ -72,6 +72,7 @@ pub fn plan_small(data: &[u8]) {
             ..Limits::default()
         },
         time_limit: Some(1.0),
+        ..PlanOptions::default()
     };
     if let Ok(p) = plan(&scenario, &options) {
         // The plan must serialise and convert like any other.

@@ -338,3 +338,57 @@ async fn a_call_that_gives_up_while_queued_gives_its_place_back() {
         "the freed queue place was taken"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_goes_away_mid_solve_stops_its_solve() {
+    use fluidity::server::{serve, ServerConfig};
+    let config = ServerConfig {
+        max_concurrent_solves: 1,
+        ..ServerConfig::default()
+    };
+    let metrics = config.metrics.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(listener, config, std::future::pending()));
+    let in_flight = || metrics.render().contains("fluidity_solves_in_flight 1");
+    // A big LP that Clarabel needs tens of seconds for, without a deadline.
+    let mut big = generate(Shape {
+        initiatives: 3000,
+        resources: 6,
+        periods: 6,
+        seed: 5,
+        integral_share: 0.0,
+    });
+    big.policy.solver = "clarabel".to_string();
+    let call = tokio::spawn(async move {
+        let mut client = connect(&Endpoint::plain(&url)).await.unwrap();
+        client
+            .plan(PlanRequest {
+                id: "big".into(),
+                scenario: Some(scenario_to_proto(&big)),
+            })
+            .await
+    });
+    for _ in 0..200 {
+        if in_flight() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(in_flight(), "the big solve started");
+    // The client goes away; its solve stops between Clarabel iterations and frees
+    // its slot long before it could have finished.
+    call.abort();
+    let mut stopped = false;
+    for _ in 0..200 {
+        if !in_flight() {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        stopped,
+        "the abandoned solve still holds its slot after 10 s"
+    );
+}

@@ -7,8 +7,10 @@
 //! Rust and always compiled in.
 
 use crate::lp::{Cmp, LinearProgram, Sense};
-use clarabel::solver::SolverStatus;
-use good_lp::solvers::{DualValues, SolutionWithDual, WithTimeLimit};
+use clarabel::solver::{IPSolver, SolverStatus};
+use good_lp::solvers::WithTimeLimit;
+#[cfg(feature = "highs")]
+use good_lp::solvers::{DualValues, SolutionWithDual};
 use good_lp::{
     variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution as _,
     SolutionStatus, SolverModel, Variable,
@@ -57,6 +59,8 @@ pub enum SolveFailure {
     Unbounded,
     #[error("the time limit was reached before any plan was found")]
     TimeLimit,
+    #[error("cancelled by the caller")]
+    Cancelled,
     #[error("{0}")]
     Solver(String),
 }
@@ -99,6 +103,7 @@ impl Backend {
         self,
         lp: &LinearProgram,
         time_limit: Option<f64>,
+        cancel: &crate::Cancel,
     ) -> Result<Solution, SolveFailure> {
         if lp.has_integers() && !self.supports_integers() {
             return Err(SolveFailure::Solver(format!(
@@ -130,25 +135,34 @@ impl Backend {
                     model.settings().time_limit(seconds.max(0.0));
                 }
                 let rows = add_rows(&mut model, lp, &columns);
-                let mut solved = model.solve().map_err(failure)?;
-                // good_lp reports Clarabel's "dual infeasible" (an unbounded
-                // objective) as solved; validation should make that impossible, and
-                // this keeps a miss from becoming a plan of huge numbers.
-                if matches!(
-                    solved.inner().status,
-                    SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible
-                ) {
-                    return Err(SolveFailure::Unbounded);
+                // Solved here rather than by good_lp's `solve`, to give Clarabel a
+                // termination callback (cancellation) and read its status and duals.
+                let mut solver = model.try_into_solver().map_err(failure)?;
+                if let Some(flag) = cancel.flag() {
+                    solver.set_termination_callback(move |_| {
+                        flag.load(std::sync::atomic::Ordering::Relaxed)
+                    });
                 }
-                let x = columns.iter().map(|&v| solved.value(v)).collect();
-                let dual = solved.compute_dual();
-                let duals = rows
-                    .into_iter()
-                    .map(|row| row.map_or(0.0, |r| dual.dual(r)))
-                    .collect();
+                solver.solve();
+                let solution = &solver.solution;
+                match solution.status {
+                    SolverStatus::Solved | SolverStatus::AlmostSolved => {}
+                    SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
+                        return Err(SolveFailure::Infeasible)
+                    }
+                    // An unbounded objective: validation should make it impossible, and
+                    // this keeps a miss from becoming a plan of huge numbers.
+                    SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => {
+                        return Err(SolveFailure::Unbounded)
+                    }
+                    SolverStatus::MaxTime => return Err(SolveFailure::TimeLimit),
+                    SolverStatus::CallbackTerminated => return Err(SolveFailure::Cancelled),
+                    other => return Err(SolveFailure::Solver(format!("Clarabel: {other:?}"))),
+                }
+                let x = solution.x[..columns.len()].to_vec();
                 Ok(Solution {
                     x,
-                    duals: Some(duals),
+                    duals: Some(clarabel_prices(lp, &rows, &solution.z)),
                     proven_optimal: true,
                 })
             }
@@ -206,6 +220,41 @@ impl Backend {
             }
         }
     }
+}
+
+/// Shadow prices (objective gained per unit of right-hand side) from Clarabel's duals
+/// `z`. good_lp puts one row per finite column bound before the program's rows, and
+/// writes `lhs >= rhs` as `-lhs <= -rhs`; Clarabel minimises, so a maximisation's
+/// objective is negated. Together: price = z x (+1 maximising, -1 minimising) x (-1
+/// for >= rows, +1 otherwise).
+fn clarabel_prices(
+    lp: &LinearProgram,
+    rows: &[Option<good_lp::constraint::ConstraintReference>],
+    z: &[f64],
+) -> Vec<f64> {
+    let bound_rows: usize = lp
+        .columns
+        .iter()
+        .map(|c| usize::from(c.lower != f64::NEG_INFINITY) + usize::from(c.upper != f64::INFINITY))
+        .sum();
+    let sense = if lp.sense == Sense::Maximise {
+        1.0
+    } else {
+        -1.0
+    };
+    let mut position = bound_rows;
+    lp.rows
+        .iter()
+        .zip(rows)
+        .map(|(row, added)| {
+            if added.is_none() {
+                return 0.0;
+            }
+            let price = sense * if row.cmp == Cmp::Ge { -1.0 } else { 1.0 } * z[position];
+            position += 1;
+            price
+        })
+        .collect()
 }
 
 /// Turns a HiGHS row dual into objective gained per unit of right-hand side.

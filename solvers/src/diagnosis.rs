@@ -40,7 +40,7 @@ pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Vec<Relaxation
         rows = elastic.lp.rows.len()
     )
     .entered();
-    let solution = backend.solve(&elastic.lp, time_limit)?;
+    let solution = backend.solve(&elastic.lp, time_limit, &crate::Cancel::default())?;
     Ok(elastic
         .slacks
         .iter()

@@ -32,12 +32,37 @@ pub use validate::{validate, InvalidScenario, Limits, Violation};
 use std::time::Instant;
 
 /// How a caller constrains a plan beyond what the scenario says.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     pub limits: Limits,
     /// An upper bound on the solve time in seconds (a gRPC deadline, say); the
     /// tighter of this and `policy.timeLimitSeconds` applies.
     pub time_limit: Option<f64>,
+    /// Set by a caller that no longer wants the answer (a gRPC client that went away).
+    pub cancel: Cancel,
+}
+
+/// A flag a caller raises to stop a plan: checked between stages, and by Clarabel
+/// between interior-point iterations (microlp and HiGHS run on to their time limit).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Option<std::sync::Arc<std::sync::atomic::AtomicBool>>);
+
+impl Cancel {
+    /// A flag, and the handle to raise it with.
+    pub fn new() -> (Cancel, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        (Cancel(Some(flag.clone())), flag)
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    pub(crate) fn flag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        self.0.clone()
+    }
 }
 
 /// Why no plan (not even an INFEASIBLE one) could be given.
@@ -49,6 +74,8 @@ pub enum PlanError {
     TimeLimit { seconds: f64 },
     #[error("the solver failed: {0}")]
     Solver(String),
+    #[error("the plan was cancelled by its caller")]
+    Cancelled,
 }
 
 /// Plans a scenario: validation, the stages, and the report; or, when no plan
@@ -72,10 +99,12 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
     );
     let _entered = span.enter();
 
-    let outcome = solve::solve(&model, named, time_limit).map_err(|e| match e {
-        solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
-        other => PlanError::Solver(other.to_string()),
-    })?;
+    let outcome =
+        solve::solve(&model, named, time_limit, &options.cancel).map_err(|e| match e {
+            solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
+            solve::StageFailure::Cancelled => PlanError::Cancelled,
+            other => PlanError::Solver(other.to_string()),
+        })?;
     let elapsed = || started.elapsed().as_secs_f64();
     let plan = match outcome {
         solve::Outcome::Solved(solved) => solved_plan(&model, solved, elapsed()),
@@ -101,7 +130,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                     "infeasible with nothing to relax; solving again"
                 );
                 let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
-                return match solve::solve(&model, Some(other), remaining) {
+                return match solve::solve(&model, Some(other), remaining, &options.cancel) {
                     Ok(solve::Outcome::Solved(solved)) => Ok(solved_plan(&model, solved, elapsed())),
                     _ => Err(PlanError::Solver(format!(
                         "{solver} found the scenario infeasible, but its diagnosis found nothing to relax, and {} found no plan either (numerical trouble)",

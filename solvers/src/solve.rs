@@ -96,6 +96,8 @@ pub enum Outcome {
 pub enum StageFailure {
     #[error("the time limit of {seconds} s was reached before any plan was found")]
     TimeLimit { seconds: f64 },
+    #[error("cancelled by the caller")]
+    Cancelled,
     #[error("solver {solver} failed in stage {stage}: {message}")]
     Solver {
         solver: &'static str,
@@ -111,6 +113,7 @@ const TIER_SLACK: f64 = 1e-7;
 struct Clock {
     started: Instant,
     limit: Option<f64>,
+    cancel: crate::Cancel,
 }
 
 impl Clock {
@@ -125,10 +128,12 @@ pub fn solve(
     model: &Model,
     named: Option<Backend>,
     time_limit: Option<f64>,
+    cancel: &crate::Cancel,
 ) -> Result<Outcome, StageFailure> {
     let clock = Clock {
         started: Instant::now(),
         limit: time_limit,
+        cancel: cancel.clone(),
     };
     let mut formulation = {
         let _span = tracing::debug_span!("formulate").entered();
@@ -153,6 +158,9 @@ pub fn solve(
     for (n, &stage) in stages.iter().enumerate() {
         let number = n as u32 + 1;
         let _span = tracing::debug_span!("stage", number, ?stage).entered();
+        if clock.cancel.is_raised() {
+            return Err(StageFailure::Cancelled);
+        }
         formulation.set_objective(model, stage);
         let (mut result, mut used) = solve_stage(solvers.primal, &formulation, &clock);
         // The earlier tiers' floors came from a solver's point, exact only to its
@@ -181,6 +189,7 @@ pub fn solve(
                     constraints: formulation.lp.rows.len(),
                 });
             }
+            Err(SolveFailure::Cancelled) => return Err(StageFailure::Cancelled),
             Err(SolveFailure::TimeLimit) => {
                 // An earlier stage's point satisfies every constraint: report it.
                 return match last_point {
@@ -251,6 +260,7 @@ pub fn final_stage(
     let clock = Clock {
         started: Instant::now(),
         limit: time_limit,
+        cancel: crate::Cancel::default(),
     };
     let mut formulation = Formulation::new(model);
     let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
@@ -285,10 +295,10 @@ fn solve_stage(
     clock: &Clock,
 ) -> (Result<Solution, SolveFailure>, Backend) {
     let started = Instant::now();
-    let result = match backend.solve(&formulation.lp, clock.remaining()) {
+    let result = match backend.solve(&formulation.lp, clock.remaining(), &clock.cancel) {
         Err(SolveFailure::Solver(message)) if backend == Backend::Clarabel => {
             tracing::warn!(%message, "clarabel failed; retrying the stage with microlp");
-            let retry = Backend::Microlp.solve(&formulation.lp, clock.remaining());
+            let retry = Backend::Microlp.solve(&formulation.lp, clock.remaining(), &clock.cancel);
             return (retry, Backend::Microlp);
         }
         result => result,
@@ -306,7 +316,7 @@ fn solve_stage(
 /// optimal primal (complementary slackness), so the vertex and the prices agree.
 fn price(backend: Backend, formulation: &Formulation, clock: &Clock) -> Option<Vec<f64>> {
     let _span = tracing::debug_span!("prices", solver = backend.name()).entered();
-    match backend.solve(&formulation.lp, clock.remaining()) {
+    match backend.solve(&formulation.lp, clock.remaining(), &clock.cancel) {
         Ok(solution) => solution.duals,
         Err(failure) => {
             tracing::warn!(%failure, "no shadow prices: the pricing solve failed");

@@ -133,3 +133,40 @@ fn the_callers_time_limit_caps_the_policys() {
     };
     assert_feasible_or_out_of_time(&hard_integral_scenario(1000.0), &options);
 }
+
+#[test]
+fn a_raised_cancel_flag_stops_the_plan() {
+    let (cancel, flag) = fluidity_solvers::Cancel::new();
+    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    let options = PlanOptions {
+        cancel,
+        ..PlanOptions::default()
+    };
+    let error = plan(&scenario(floors_above_capacity()), &options).unwrap_err();
+    assert_eq!(error, PlanError::Cancelled);
+}
+
+#[test]
+fn clarabel_stops_between_iterations_when_cancelled() {
+    use fluidity_solvers::generate::{generate, Shape};
+    let mut big = generate(Shape {
+        initiatives: 1500,
+        resources: 6,
+        periods: 6,
+        seed: 2,
+        integral_share: 0.0,
+    });
+    big.policy.solver = "clarabel".to_string();
+    let (cancel, flag) = fluidity_solvers::Cancel::new();
+    let raiser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let options = PlanOptions {
+        cancel,
+        ..PlanOptions::default()
+    };
+    // Either the flag went up before the first stage, or Clarabel saw it mid-solve.
+    assert_eq!(plan(&big, &options).unwrap_err(), PlanError::Cancelled);
+    raiser.join().unwrap();
+}

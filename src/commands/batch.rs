@@ -40,6 +40,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         None => Box::new(InProcess(PlanOptions {
             limits: args.limits.limits(),
             time_limit: None,
+            ..PlanOptions::default()
         })),
     };
     let workers = args

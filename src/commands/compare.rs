@@ -24,6 +24,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
     let options = PlanOptions {
         limits: args.limits.limits(),
         time_limit: None,
+        ..PlanOptions::default()
     };
     let comparison = compare(&base, &variants, &options).map_err(|e| match e {
         PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),

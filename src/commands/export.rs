@@ -16,6 +16,7 @@ pub fn run(args: ExportArgs) -> Result<Outcome> {
     let options = PlanOptions {
         limits: args.limits.limits(),
         time_limit: None,
+        ..PlanOptions::default()
     };
     let text = export(&scenario, format, &options).map_err(|e| match e {
         PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),

@@ -26,6 +26,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
             let options = PlanOptions {
                 limits: args.limits.limits(),
                 time_limit: None,
+                ..PlanOptions::default()
             };
             plan(&scenario, &options).map_err(|e| match e {
                 PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),

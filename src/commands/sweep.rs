@@ -17,6 +17,7 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
     let options = PlanOptions {
         limits: args.limits.limits(),
         time_limit: None,
+        ..PlanOptions::default()
     };
     let frontier =
         sweep(&base, &args.resource, parameter, &values, &options).map_err(|e| match e {

@@ -12,6 +12,11 @@ use std::task::{Context, Poll};
 use subtle::ConstantTimeEq;
 use tonic::codegen::http;
 
+/// When a call's headers arrived: its deadline counts from here, as tonic's own
+/// timeout does, not from when the (maybe large) body was decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedAt(pub std::time::Instant);
+
 /// Who made a call, for logs: the name of the token it presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller(pub String);
@@ -167,6 +172,9 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        request
+            .extensions_mut()
+            .insert(ReceivedAt(std::time::Instant::now()));
         if let Some(auth) = &self.auth {
             if !request.uri().path().starts_with(HEALTH) {
                 let presented = request

@@ -17,7 +17,7 @@ use fluidity_solvers::compare::compare;
 use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::variant::Variant;
 use fluidity_solvers::{
-    plan, validate, validate::variable_count, PlanOptions, Scenario, Violation,
+    plan, validate, validate::variable_count, Cancel, PlanOptions, Scenario, Violation,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,6 +31,35 @@ use tracing::Instrument;
 pub struct Planner {
     pub(super) config: ServerConfig,
     pub(super) pool: Arc<SolvePool>,
+}
+
+/// Raises a solve's cancel flag when a call is dropped before it answered, so the
+/// solve stops (Clarabel between iterations, any backend between stages) and gives
+/// its slot back.
+pub(super) struct CancelOnDrop(Option<Arc<std::sync::atomic::AtomicBool>>);
+
+impl CancelOnDrop {
+    /// The call answered: nothing to cancel.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0.take() {
+            tracing::info!("the caller went away; cancelling its solve");
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// When the call's headers arrived (now, for a call that skipped the layers).
+fn received_at<T>(request: &Request<T>) -> Instant {
+    request
+        .extensions()
+        .get::<super::auth::ReceivedAt>()
+        .map_or_else(Instant::now, |r| r.0)
 }
 
 /// The authenticated caller's name, or `anonymous` on a server without tokens.
@@ -90,8 +119,10 @@ impl Planner {
         self.config.metrics.call(method, code);
     }
 
-    /// The deadline's budget, capped by the server's per-call limit.
-    fn options(&self, deadline: Option<Instant>) -> PlanOptions {
+    /// The deadline's budget, capped by the server's per-call limit, and a cancel flag
+    /// the returned guard raises if the call is dropped (its client went away) before
+    /// the guard is disarmed.
+    fn options(&self, deadline: Option<Instant>) -> (PlanOptions, CancelOnDrop) {
         let time_limit = match (
             deadline::solve_budget(deadline),
             self.config.max_solve_seconds,
@@ -99,10 +130,15 @@ impl Planner {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        PlanOptions {
-            limits: self.config.limits,
-            time_limit,
-        }
+        let (cancel, flag) = Cancel::new();
+        (
+            PlanOptions {
+                limits: self.config.limits,
+                time_limit,
+                cancel,
+            },
+            CancelOnDrop(Some(flag)),
+        )
     }
 
     /// Plans one request: the work behind Plan and each PlanStream message.
@@ -139,7 +175,7 @@ impl Planner {
                 .map_err(|_| Status::internal("internal error: validation panicked"))?
             })
             .await?;
-        let options = self.options(deadline);
+        let (options, cancel_on_drop) = self.options(deadline);
         let hook = self.config.before_solve.clone();
         let result = self
             .on_pool(deadline, move || {
@@ -150,6 +186,11 @@ impl Planner {
             })
             .instrument(span.clone())
             .await;
+        if result.is_ok() {
+            // The solve finished; otherwise (deadline, refusal) dropping the guard
+            // stops whatever still runs.
+            cancel_on_drop.disarm();
+        }
         span.record("ms", started.elapsed().as_secs_f64() * 1e3);
         let outcome =
             result.and_then(|planned| planned.map_err(|e| from_plan_error(&e, deadline.is_some())));
@@ -178,7 +219,7 @@ impl Planner {
 #[tonic::async_trait]
 impl FluidityService for Planner {
     async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let answer = self.plan_one(request.into_inner(), deadline, &caller).await;
         self.count("Plan", &answer);
@@ -200,7 +241,7 @@ impl FluidityService for Planner {
         &self,
         request: Request<Streaming<PlanRequest>>,
     ) -> Result<Response<Self::PlanStreamStream>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(64);
@@ -300,7 +341,7 @@ impl Planner {
         &self,
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
         let base = scenario_of(request.base)?;
@@ -329,12 +370,13 @@ impl Planner {
             variants = variants.len(),
             initiatives = base.initiatives.len()
         );
-        let options = self.options(deadline);
+        let (options, cancel_on_drop) = self.options(deadline);
         let comparison = self
             .on_pool(deadline, move || compare(&base, &variants, &options))
             .instrument(span)
             .await?
             .map_err(|e| from_plan_error(&e, deadline.is_some()))?;
+        cancel_on_drop.disarm();
         let comparison = via_json(&comparison)
             .map_err(|e| Status::internal(format!("encoding the comparison: {e}")))?;
         Ok(Response::new(CompareResponse {
@@ -346,7 +388,7 @@ impl Planner {
         &self,
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), Instant::now());
+        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
         let base = scenario_of(request.base)?;
@@ -366,7 +408,7 @@ impl Planner {
             resource = %request.resource,
             points = request.values.len()
         );
-        let options = self.options(deadline);
+        let (options, cancel_on_drop) = self.options(deadline);
         let (resource, values) = (request.resource, request.values);
         let frontier = self
             .on_pool(deadline, move || {
@@ -378,6 +420,7 @@ impl Planner {
                 SweepError::Invalid(violations) => invalid_argument(&violations),
                 SweepError::Plan(e) => from_plan_error(&e, deadline.is_some()),
             })?;
+        cancel_on_drop.disarm();
         let frontier = via_json(&frontier)
             .map_err(|e| Status::internal(format!("encoding the sweep: {e}")))?;
         Ok(Response::new(SweepResponse {

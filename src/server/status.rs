@@ -43,6 +43,7 @@ pub fn from_plan_error(error: &PlanError, deadline_set: bool) -> Status {
             "no plan was found within the time limit of {seconds} s (policy.timeLimitSeconds)"
         )),
         PlanError::Solver(message) => Status::internal(format!("the solver failed: {message}")),
+        PlanError::Cancelled => Status::cancelled("the call was cancelled"),
     }
 }
 
