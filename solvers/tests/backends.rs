@@ -2,6 +2,7 @@
 
 use fluidity_solvers::backend::{Backend, SolveFailure};
 use fluidity_solvers::lp::{Cmp, LinearProgram, RowKind, Sense};
+use fluidity_solvers::Cancel;
 
 /// maximise x + y subject to x - y <= 1, x, y >= 0: unbounded along x = y.
 fn unbounded() -> LinearProgram {
@@ -20,7 +21,7 @@ fn unbounded() -> LinearProgram {
 #[test]
 fn clarabel_reports_an_unbounded_program_as_unbounded_not_solved() {
     assert_eq!(
-        Backend::Clarabel.solve(&unbounded(), None),
+        Backend::Clarabel.solve(&unbounded(), None, &Cancel::default()),
         Err(SolveFailure::Unbounded)
     );
 }
@@ -28,7 +29,7 @@ fn clarabel_reports_an_unbounded_program_as_unbounded_not_solved() {
 #[test]
 fn microlp_reports_an_unbounded_program_as_unbounded() {
     assert_eq!(
-        Backend::Microlp.solve(&unbounded(), None),
+        Backend::Microlp.solve(&unbounded(), None, &Cancel::default()),
         Err(SolveFailure::Unbounded)
     );
 }
@@ -39,7 +40,9 @@ fn a_greater_or_equal_row_prices_with_the_sign_of_its_effect_on_the_objective() 
     let mut lp = LinearProgram::new(Sense::Maximise);
     let x = lp.column(0.0, 10.0, -1.0);
     lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Ge, 2.0);
-    let solution = Backend::Clarabel.solve(&lp, None).unwrap();
+    let solution = Backend::Clarabel
+        .solve(&lp, None, &Cancel::default())
+        .unwrap();
     let dual = solution.duals.unwrap()[0];
     assert!((dual + 1.0).abs() < 1e-6, "dual {dual}");
 }
@@ -50,7 +53,9 @@ fn a_less_or_equal_row_in_a_minimisation_prices_as_d_objective_d_rhs() {
     let mut lp = LinearProgram::new(Sense::Minimise);
     let x = lp.column(0.0, f64::INFINITY, -1.0);
     lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Le, 3.0);
-    let solution = Backend::Clarabel.solve(&lp, None).unwrap();
+    let solution = Backend::Clarabel
+        .solve(&lp, None, &Cancel::default())
+        .unwrap();
     let dual = solution.duals.unwrap()[0];
     assert!((dual + 1.0).abs() < 1e-6, "dual {dual}");
 }
@@ -60,11 +65,11 @@ fn crossing_bounds_are_infeasible_without_calling_a_solver() {
     let mut lp = LinearProgram::new(Sense::Maximise);
     lp.column(3.0, 2.0, 1.0);
     assert_eq!(
-        Backend::Clarabel.solve(&lp, None),
+        Backend::Clarabel.solve(&lp, None, &Cancel::default()),
         Err(SolveFailure::Infeasible)
     );
     assert_eq!(
-        Backend::Microlp.solve(&lp, None),
+        Backend::Microlp.solve(&lp, None, &Cancel::default()),
         Err(SolveFailure::Infeasible)
     );
 }
@@ -79,7 +84,7 @@ mod highs {
         let mut lp = LinearProgram::new(Sense::Maximise);
         let x = lp.column(0.0, f64::INFINITY, 3.0);
         lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Le, 4.0);
-        let solution = Backend::Highs.solve(&lp, None).unwrap();
+        let solution = Backend::Highs.solve(&lp, None, &Cancel::default()).unwrap();
         assert!((solution.x[0] - 4.0).abs() < 1e-9);
         let dual = solution.duals.unwrap()[0];
         assert!((dual - 3.0).abs() < 1e-9, "dual {dual}");
@@ -91,14 +96,18 @@ mod highs {
         let mut lp = LinearProgram::new(Sense::Maximise);
         let x = lp.column(0.0, 10.0, -1.0);
         lp.row(RowKind::Tier { tier: 1 }, vec![(x, 1.0)], Cmp::Ge, 2.0);
-        let dual = Backend::Highs.solve(&lp, None).unwrap().duals.unwrap()[0];
+        let dual = Backend::Highs
+            .solve(&lp, None, &Cancel::default())
+            .unwrap()
+            .duals
+            .unwrap()[0];
         assert!((dual + 1.0).abs() < 1e-9, "dual {dual}");
     }
 
     #[test]
     fn highs_reports_an_unbounded_program_as_unbounded() {
         assert!(matches!(
-            Backend::Highs.solve(&unbounded(), None),
+            Backend::Highs.solve(&unbounded(), None, &Cancel::default()),
             Err(SolveFailure::Unbounded) | Err(SolveFailure::Infeasible)
         ));
     }
@@ -117,7 +126,7 @@ mod highs {
             Cmp::Le,
             5.0,
         );
-        let s = Backend::Highs.solve(&lp, None).unwrap();
+        let s = Backend::Highs.solve(&lp, None, &Cancel::default()).unwrap();
         assert!((s.x[0] + s.x[1] - 2.0).abs() < 1e-9);
         assert!(s.duals.is_none());
     }
