@@ -9,33 +9,18 @@ use fluidity::proto::PlanRequest;
 use fluidity_solvers::generate::{generate, Shape};
 use fluidity_solvers::{plan, PlanOptions, Scenario};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tonic::Code;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fluidity");
+mod common;
 
 fn serve(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let args = [&["--addr", "127.0.0.1:0"], args].concat();
+    let (child, addr) = common::spawn_server(&args, None);
     (child, format!("http://{addr}"))
 }
 

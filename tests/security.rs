@@ -14,7 +14,8 @@ use std::time::Duration;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::Code;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fluidity");
+mod common;
+use common::BIN;
 const PLANNER_TOKEN: &str = "planner-token-0123456789";
 const FINANCE_TOKEN: &str = "finance-token-9876543210";
 
@@ -291,25 +292,8 @@ async fn connections_past_their_maximum_age_are_replaced_without_failing_calls()
 
 /// `fluidity serve` as a process with a token file, stderr captured.
 fn serve_process(args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .expect("the listening line");
+    let (child, addr) = common::spawn_server(args, Some("info"));
+    let port = addr.rsplit(':').next().unwrap().parse().expect("a port");
     (child, port)
 }
 

@@ -1,12 +1,12 @@
 //! `fluidity serve` as a process: the CLI as its client prints what it prints
 //! in-process, and SIGTERM lets in-flight calls finish before a clean exit.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fluidity");
+mod common;
+use common::BIN;
 
 /// A `fluidity serve` on an ephemeral port, killed if the test fails.
 struct Server {
@@ -16,21 +16,8 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--shutdown-grace", "60"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("the address line")
-            .to_string();
+        let (child, addr) =
+            common::spawn_server(&["--addr", "127.0.0.1:0", "--shutdown-grace", "60"], None);
         Server {
             child,
             url: format!("http://{addr}"),
