@@ -83,11 +83,8 @@ pub struct CompareArgs {
     /// A variant file (one variant, or {"variants": [...]}); repeat for more.
     #[arg(long = "variant", value_name = "FILE", required = true)]
     pub variants: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the output to FILE (atomically).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -106,11 +103,8 @@ pub struct SweepArgs {
     /// Reserve levels (reserveMin), e.g. 0.05,0.10,0.15.
     #[arg(long, value_delimiter = ',', value_name = "L,L,...")]
     pub levels: Vec<f64>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the output to FILE (atomically).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -190,12 +184,8 @@ pub struct GenerateArgs {
 pub struct PlanArgs {
     /// Scenario JSON file (protobuf JSON of fluidity.v1.Scenario); `-` reads stdin.
     pub file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the output to FILE (atomically: a temporary file, then a rename).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Override the scenario's policy.solver (auto, clarabel, microlp).
     #[arg(long)]
     pub solver: Option<String>,
@@ -253,6 +243,17 @@ impl RemoteArgs {
             token: self.token.clone(),
         })
     }
+}
+
+/// Where a result goes and in what form (plan, compare, sweep).
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to FILE (atomically: a temporary file, then a rename).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]

@@ -30,10 +30,10 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
         other => anyhow!("cannot plan {name}: {other}"),
     })?;
-    let text = match args.format {
+    let text = match args.output.format {
         Format::Json => render::json(&comparison),
         Format::Text => render::comparison(&name, &comparison),
     };
-    output::write(args.out.as_deref(), &text)?;
+    output::write(args.output.out.as_deref(), &text)?;
     Ok(Outcome::Planned)
 }

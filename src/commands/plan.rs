@@ -37,11 +37,11 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
             .block_on(client::plan(&endpoint, &scenario))
             .map_err(|e| remote_error(&name, e))?,
     };
-    let text = match args.format {
+    let text = match args.output.format {
         Format::Json => render::json(&plan),
         Format::Text => render::plan(&scenario, &plan),
     };
-    output::write(args.out.as_deref(), &text)?;
+    output::write(args.output.out.as_deref(), &text)?;
     Ok(match plan.status {
         Status::Infeasible => Outcome::Infeasible,
         Status::Optimal | Status::Feasible => Outcome::Planned,

@@ -30,10 +30,10 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
             }
             SweepError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
         })?;
-    let text = match args.format {
+    let text = match args.output.format {
         Format::Json => render::json(&frontier),
         Format::Text => render::frontier(&name, &frontier),
     };
-    output::write(args.out.as_deref(), &text)?;
+    output::write(args.output.out.as_deref(), &text)?;
     Ok(Outcome::Planned)
 }
