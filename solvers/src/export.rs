@@ -55,8 +55,11 @@ fn column_names(f: &Formulation, model: &Model) -> Vec<String> {
         let at = format!("{}@{}", model.initiative_ids[i], model.period_ids[t]);
         names[col] = format!("a[{at}]");
         let first = f.columns.segment_first[[i, t]];
-        for k in 0..model.curves[i].len() {
-            names[first + k] = format!("s[{at}#{}]", k + 1);
+        // A single segment is filled by the activity column itself.
+        if first != col {
+            for k in 0..model.curves[i].len() {
+                names[first + k] = format!("s[{at}#{}]", k + 1);
+            }
         }
         if let Some((up, down)) = f.columns.flow[[i, t]] {
             names[up] = format!("up[{at}]");

@@ -28,6 +28,9 @@ pub struct Formulation {
     pub columns: Columns,
     /// Row of `capacity[r@t]`, where any initiative uses r.
     pub capacity_rows: Array2<Option<usize>>,
+    /// The bounds every a[i,t] must end within (lo_i, and hi_i or its cap), which
+    /// the columns themselves may omit where other rows imply them.
+    pub activity_bounds: Vec<(f64, f64)>,
 }
 
 /// What a stage maximises.
@@ -146,18 +149,23 @@ pub fn churn_terms(
 
 impl Formulation {
     /// The plan's program, with the final stage's objective.
+    ///
+    /// It is lean where that keeps the same optimum: every bound is a row to an
+    /// interior-point solver, so bounds that other rows already imply are left out,
+    /// and an initiative with a single value segment uses a[i,t] as its fill.
     pub fn new(model: &Model) -> Formulation {
         let mut lp = LinearProgram::new(Sense::Maximise);
         let free_cap = model.free_activity_cap();
+        let activity_bounds: Vec<(f64, f64)> = (0..model.initiatives())
+            .map(|i| {
+                let hi = free_cap[i].map_or(model.hi[i], |c| c.min(model.hi[i]));
+                (model.lo[i], hi)
+            })
+            .collect();
         let (activity, flow) = add_activity_columns(
             &mut lp,
             model,
-            |i| {
-                (
-                    model.lo[i],
-                    free_cap[i].map_or(model.hi[i], |c| c.min(model.hi[i])),
-                )
-            },
+            |i| lean_activity_bounds(model, i, activity_bounds[i]),
             |i| model.has_ramp(i) || model.move_cost[i] > 0.0 || model.churn_applies(i),
             |i| {
                 (
@@ -171,6 +179,10 @@ impl Formulation {
         let mut segment_first = Array2::zeros((n_i, n_t));
         for i in 0..n_i {
             for t in 0..n_t {
+                if fills_itself(model, i) {
+                    segment_first[[i, t]] = activity[[i, t]];
+                    continue;
+                }
                 segment_first[[i, t]] = lp.columns.len();
                 for slice in &model.curves[i] {
                     lp.column(0.0, slice.len, 0.0);
@@ -191,7 +203,7 @@ impl Formulation {
         }
         for i in 0..n_i {
             let slices = model.curves[i].len();
-            if slices == 0 {
+            if slices == 0 || fills_itself(model, i) {
                 continue;
             }
             for t in 0..n_t {
@@ -231,6 +243,7 @@ impl Formulation {
                 flow,
             },
             capacity_rows,
+            activity_bounds,
         };
         formulation.set_objective(model, Stage::Final);
         formulation
@@ -278,9 +291,45 @@ impl Formulation {
     /// interior-point solver may leave them a hair outside (-1e-10 for a stopped
     /// initiative), which a plan must never show.
     pub fn activities_within_bounds(&self, x: &[f64]) -> Array2<f64> {
-        self.columns.activity.mapv(|col| {
-            let c = &self.lp.columns[col];
-            x[col].max(c.lower).min(c.upper)
-        })
+        let mut a = self.columns.activity.mapv(|col| x[col]);
+        for ((i, _), v) in a.indexed_iter_mut() {
+            let (lo, hi) = self.activity_bounds[i];
+            *v = v.max(lo).min(hi);
+        }
+        a
     }
+}
+
+/// An initiative whose one value segment can be its activity column: s[i,t,1] =
+/// a[i,t], so the fill needs no column and no `segments` row of its own.
+fn fills_itself(model: &Model, i: usize) -> bool {
+    model.curves[i].len() == 1
+}
+
+/// The bounds the a[i,t] column needs, given the bounds it must keep: with value
+/// segments, a = sum s with 0 <= s <= len already implies a >= 0 and a <= sum len,
+/// and capacity rows bound any activity that uses a resource (the cap on activity
+/// is for those that use none).
+fn lean_activity_bounds(model: &Model, i: usize, (lo, hi): (f64, f64)) -> (f64, f64) {
+    if model.integral[i] {
+        return (lo, hi);
+    }
+    let curve = &model.curves[i];
+    if fills_itself(model, i) {
+        return (lo, hi.min(curve[0].len));
+    }
+    let filled: f64 = curve.iter().map(|s| s.len).sum();
+    let lower = if !curve.is_empty() && lo <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        lo
+    };
+    let upper = if (!curve.is_empty() && filled <= hi)
+        || (model.hi[i] == f64::INFINITY && !model.uses_nothing(i))
+    {
+        f64::INFINITY
+    } else {
+        hi
+    };
+    (lower, upper)
 }
