@@ -167,6 +167,10 @@ impl Backend {
                 })
             }
             #[cfg(feature = "highs")]
+            Backend::Highs if !lp.has_integers() => {
+                crate::highs_session::HighsSession::default().solve(lp, time_limit)
+            }
+            #[cfg(feature = "highs")]
             Backend::Highs => {
                 let mut model = unsolved.using(good_lp::highs);
                 // Plans are compared with other solvers' optima: close the MIP gap far
@@ -176,6 +180,10 @@ impl Backend {
                     .set_option("mip_rel_gap", 1e-9);
                 if let Some(seconds) = time_limit {
                     model = model.set_time_limit(seconds.max(0.0));
+                }
+                if let Ok(v) = std::env::var("XH") {
+                    model = model.set_option("solver", v.as_str());
+                    model = model.set_option("run_crossover", "off");
                 }
                 let rows = add_rows(&mut model, lp, &columns);
                 let mut solved = model.solve().map_err(failure)?;
@@ -257,9 +265,8 @@ fn clarabel_prices(
         .collect()
 }
 
-/// Turns a HiGHS row dual into objective gained per unit of right-hand side.
 #[cfg(feature = "highs")]
-const HIGHS_DUAL_SIGN: f64 = 1.0;
+use crate::highs_session::DUAL_SIGN as HIGHS_DUAL_SIGN;
 
 fn variables(lp: &LinearProgram) -> (ProblemVariables, Vec<Variable>, Expression) {
     let mut vars = ProblemVariables::new();
@@ -311,6 +318,46 @@ fn add_rows<M: SolverModel>(
             Some(model.add_constraint(constraint))
         })
         .collect()
+}
+
+/// A backend as the stages of one plan use it, in turn: HiGHS keeps its model (and
+/// basis) from one stage to the next; the others start each stage afresh.
+pub struct StageSolver {
+    backend: Backend,
+    #[cfg(feature = "highs")]
+    highs: crate::highs_session::HighsSession,
+}
+
+impl StageSolver {
+    pub fn new(backend: Backend) -> StageSolver {
+        StageSolver {
+            backend,
+            #[cfg(feature = "highs")]
+            highs: Default::default(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Solves the next stage's program.
+    pub fn solve(
+        &mut self,
+        lp: &LinearProgram,
+        time_limit: Option<f64>,
+        cancel: &crate::Cancel,
+    ) -> Result<Solution, SolveFailure> {
+        #[cfg(feature = "highs")]
+        if self.backend == Backend::Highs
+            && !lp.has_integers()
+            && !lp.columns.is_empty()
+            && !trivially_infeasible(lp)
+        {
+            return self.highs.solve(lp, time_limit);
+        }
+        self.backend.solve(lp, time_limit, cancel)
+    }
 }
 
 /// An empty row that its right-hand side contradicts (a group floor on nothing), or a

@@ -11,6 +11,8 @@ pub mod diagnosis;
 pub mod export;
 pub mod formulation;
 pub mod generate;
+#[cfg(feature = "highs")]
+mod highs_session;
 pub mod lp;
 pub mod model;
 pub mod moves;

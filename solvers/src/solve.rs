@@ -5,7 +5,7 @@
 //! A time limit is shared by the stages: a stage that runs out with a feasible
 //! point ends the solve there, with that point as a FEASIBLE plan.
 
-use crate::backend::{Backend, Solution, SolveFailure};
+use crate::backend::{Backend, Solution, SolveFailure, StageSolver};
 use crate::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, RowKind};
 use crate::model::Model;
@@ -140,6 +140,9 @@ pub fn solve(
         Formulation::new(model)
     };
     let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
+    if solvers.primal == Backend::Clarabel {
+        formulation.drop_implied_bounds(model);
+    }
     tracing::debug!(
         columns = formulation.lp.columns.len(),
         rows = formulation.lp.rows.len(),
@@ -154,6 +157,7 @@ pub fn solve(
         .chain([Stage::Final])
         .collect();
 
+    let mut primal = StageSolver::new(solvers.primal);
     let mut last_point: Option<(Vec<f64>, Backend)> = None;
     for (n, &stage) in stages.iter().enumerate() {
         let number = n as u32 + 1;
@@ -162,7 +166,7 @@ pub fn solve(
             return Err(StageFailure::Cancelled);
         }
         formulation.set_objective(model, stage);
-        let (mut result, mut used) = solve_stage(solvers.primal, &formulation, &clock);
+        let (mut result, mut used) = solve_stage(&mut primal, &formulation, &clock);
         // The earlier tiers' floors came from a solver's point, exact only to its
         // tolerance; a floor a hair too high empties this stage (an interior-point
         // method may also call a sliver of a feasible set empty). Loosen the floors a
@@ -177,7 +181,7 @@ pub fn solve(
                 "stage infeasible by round-off; loosening tier floors"
             );
             loosen_tier_floors(&mut formulation, step);
-            (result, used) = solve_stage(solvers.primal, &formulation, &clock);
+            (result, used) = solve_stage(&mut primal, &formulation, &clock);
         }
         let solution = match result {
             Ok(solution) => solution,
@@ -264,9 +268,13 @@ pub fn final_stage(
     };
     let mut formulation = Formulation::new(model);
     let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
+    if solvers.primal == Backend::Clarabel {
+        formulation.drop_implied_bounds(model);
+    }
+    let mut primal = StageSolver::new(solvers.primal);
     for (n, tier) in model.tiers().into_iter().enumerate() {
         formulation.set_objective(model, Stage::Tier(tier));
-        let (result, used) = solve_stage(solvers.primal, &formulation, &clock);
+        let (result, used) = solve_stage(&mut primal, &formulation, &clock);
         match result {
             Ok(solution) => keep_tier_value(&mut formulation, model, tier, &solution.x),
             Err(SolveFailure::TimeLimit) => {
@@ -290,12 +298,13 @@ pub fn final_stage(
 /// makes an interior-point method diverge) the simplex of microlp takes over, so a
 /// numerically hard scenario still gets its plan, without duals.
 fn solve_stage(
-    backend: Backend,
+    solver: &mut StageSolver,
     formulation: &Formulation,
     clock: &Clock,
 ) -> (Result<Solution, SolveFailure>, Backend) {
     let started = Instant::now();
-    let result = match backend.solve(&formulation.lp, clock.remaining(), &clock.cancel) {
+    let backend = solver.backend();
+    let result = match solver.solve(&formulation.lp, clock.remaining(), &clock.cancel) {
         Err(SolveFailure::Solver(message)) if backend == Backend::Clarabel => {
             tracing::warn!(%message, "clarabel failed; retrying the stage with microlp");
             let retry = Backend::Microlp.solve(&formulation.lp, clock.remaining(), &clock.cancel);

@@ -48,6 +48,20 @@ proptest! {
 
     #[cfg(feature = "highs")]
     #[test]
+    fn highs_keeping_its_model_between_tier_stages_agrees_with_microlp(seed in any::<u64>()) {
+        // HiGHS starts each later stage from the previous stage's basis.
+        let s = random_scenario(seed, Shape::LP);
+        let a = with_solver(&s, "highs");
+        let b = with_solver(&s, "microlp");
+        prop_assert_eq!(a.status == Status::Infeasible, b.status == Status::Infeasible, "seed {}", seed);
+        if a.status != Status::Infeasible {
+            prop_assert!((a.objective - b.objective).abs() <= 1e-4 * b.objective.abs().max(1.0),
+                "seed {seed}: highs {} vs microlp {}", a.objective, b.objective);
+        }
+    }
+
+    #[cfg(feature = "highs")]
+    #[test]
     fn highs_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
         let mut s = small_integral_scenario(seed);
         s.policy.solver = "highs".to_string();

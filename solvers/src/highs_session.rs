@@ -1,0 +1,198 @@
+//! One HiGHS model kept across the stages of a plan (cargo feature `highs`).
+//!
+//! A later stage is the earlier program with a new objective and one more row (the
+//! tier's floor). Rebuilding it makes HiGHS start from nothing each time; keeping the
+//! model lets it start from the basis the previous stage ended on, which is how an
+//! analyst's script in highspy would do it too. Measured on the generated medium
+//! scenario: see BENCHMARKS.md. Anything other than "same columns and rows, rows
+//! added at the end" (tier floors loosened after round-off, say) rebuilds the model.
+
+use crate::backend::{Solution, SolveFailure};
+use crate::lp::{Cmp, LinearProgram, Row, Sense};
+use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
+
+/// Turns a HiGHS row dual into objective gained per unit of right-hand side (the
+/// sign the dual-sign tests in `tests/backends.rs` pin down).
+pub const DUAL_SIGN: f64 = 1.0;
+
+/// The model of the last stage solved, and the program it holds.
+#[derive(Default)]
+pub struct HighsSession {
+    model: Option<Model>,
+    columns: Vec<Col>,
+    /// Rows and column bounds the model holds; objectives are set anew every stage.
+    held: Option<LinearProgram>,
+    /// Seconds the model's earlier runs took: HiGHS counts its time limit over every
+    /// run of one model (HiGHS issue #1477), so each run's limit adds them.
+    spent: f64,
+}
+
+impl HighsSession {
+    /// Solves `lp`, reusing the previous stage's model and basis where `lp` only adds
+    /// rows to it. LPs only: MILPs go through good_lp's HiGHS (a branch and bound does
+    /// not carry over between stages the same way).
+    pub fn solve(
+        &mut self,
+        lp: &LinearProgram,
+        time_limit: Option<f64>,
+    ) -> Result<Solution, SolveFailure> {
+        debug_assert!(!lp.has_integers());
+        let reuse = self.held.as_ref().is_some_and(|held| extends(held, lp));
+        let mut model = match (reuse, self.model.take()) {
+            (true, Some(mut model)) => {
+                let held = self.held.as_ref().expect("held with the model");
+                for row in &lp.rows[held.rows.len()..] {
+                    add_row(&mut model, &self.columns, row);
+                }
+                for (col, column) in self.columns.iter().zip(&lp.columns) {
+                    model.change_column_cost(*col, column.objective);
+                }
+                tracing::debug!(added_rows = lp.rows.len() - held.rows.len(), "warm start");
+                model
+            }
+            _ => {
+                self.spent = 0.0;
+                self.build(lp)?
+            }
+        };
+        let limit = time_limit.map_or(f64::INFINITY, |s| self.spent + s.max(0.0));
+        model.set_option("time_limit", limit);
+        let started = std::time::Instant::now();
+        let solved = model
+            .try_solve()
+            .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+        self.spent += started.elapsed().as_secs_f64();
+        let proven_optimal = match solved.status() {
+            HighsModelStatus::Optimal => true,
+            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+                return Err(SolveFailure::Infeasible)
+            }
+            HighsModelStatus::Unbounded => return Err(SolveFailure::Unbounded),
+            HighsModelStatus::ReachedTimeLimit
+            | HighsModelStatus::ReachedIterationLimit
+            | HighsModelStatus::ReachedInterrupt => false,
+            other => return Err(SolveFailure::Solver(format!("HiGHS: {other:?}"))),
+        };
+        if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
+            return Err(SolveFailure::TimeLimit);
+        }
+        let solution = solved.get_solution();
+        let x = solution.columns().to_vec();
+        let duals = solution.dual_rows().iter().map(|d| DUAL_SIGN * d).collect();
+        self.model = Some(Model::from(solved));
+        self.held = Some(LinearProgram {
+            sense: lp.sense,
+            columns: lp.columns.clone(),
+            rows: lp.rows.clone(),
+        });
+        Ok(Solution {
+            x,
+            duals: Some(duals),
+            proven_optimal,
+        })
+    }
+
+    fn build(&mut self, lp: &LinearProgram) -> Result<Model, SolveFailure> {
+        let mut problem = RowProblem::default();
+        self.columns = lp
+            .columns
+            .iter()
+            .map(|c| problem.add_column(c.objective, c.lower..=c.upper))
+            .collect();
+        for row in &lp.rows {
+            let terms = row
+                .terms
+                .iter()
+                .map(|&(col, coef)| (self.columns[col], coef));
+            match row.cmp {
+                Cmp::Le => problem.add_row(..=row.rhs, terms),
+                Cmp::Ge => problem.add_row(row.rhs.., terms),
+                Cmp::Eq => problem.add_row(row.rhs..=row.rhs, terms),
+            }
+        }
+        let sense = match lp.sense {
+            Sense::Maximise => highs::Sense::Maximise,
+            Sense::Minimise => highs::Sense::Minimise,
+        };
+        let mut model = problem
+            .try_optimise(sense)
+            .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+        model.make_quiet();
+        Ok(model)
+    }
+}
+
+/// Whether `next` is `held` with the same columns and rows and more rows after them
+/// (objectives aside).
+fn extends(held: &LinearProgram, next: &LinearProgram) -> bool {
+    held.sense == next.sense
+        && held.columns.len() == next.columns.len()
+        && held
+            .columns
+            .iter()
+            .zip(&next.columns)
+            .all(|(a, b)| a.lower == b.lower && a.upper == b.upper && a.integer == b.integer)
+        && next.rows.len() >= held.rows.len()
+        && held.rows.iter().zip(&next.rows).all(|(a, b)| a == b)
+}
+
+fn add_row(model: &mut Model, columns: &[Col], row: &Row) {
+    let terms = row.terms.iter().map(|&(col, coef)| (columns[col], coef));
+    match row.cmp {
+        Cmp::Le => model.add_row(..=row.rhs, terms),
+        Cmp::Ge => model.add_row(row.rhs.., terms),
+        Cmp::Eq => model.add_row(row.rhs..=row.rhs, terms),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lp::RowKind;
+
+    /// max x + y, x <= 4, y <= 3, x + y <= 6.
+    fn program() -> LinearProgram {
+        let mut lp = LinearProgram::new(Sense::Maximise);
+        let x = lp.column(0.0, 4.0, 1.0);
+        let y = lp.column(0.0, 3.0, 1.0);
+        lp.row(
+            RowKind::Capacity { r: 0, t: 0 },
+            vec![(x, 1.0), (y, 1.0)],
+            Cmp::Le,
+            6.0,
+        );
+        lp
+    }
+
+    #[test]
+    fn a_stage_that_adds_a_row_and_changes_the_objective_reuses_the_model() {
+        let mut session = HighsSession::default();
+        let mut lp = program();
+        let first = session.solve(&lp, None).unwrap();
+        assert!((first.x[0] + first.x[1] - 6.0).abs() < 1e-9);
+        // Next stage: keep x + y >= 6, now maximise y - x.
+        lp.row(
+            RowKind::Tier { tier: 1 },
+            vec![(0, 1.0), (1, 1.0)],
+            Cmp::Ge,
+            6.0,
+        );
+        lp.columns[0].objective = -1.0;
+        assert!(extends(session.held.as_ref().unwrap(), &lp));
+        let second = session.solve(&lp, None).unwrap();
+        assert!((second.x[0] - 3.0).abs() < 1e-9 && (second.x[1] - 3.0).abs() < 1e-9);
+        // The capacity row binds with price 0 (y - x gains nothing from more room).
+        assert_eq!(second.duals.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_changed_row_rebuilds_the_model() {
+        let mut session = HighsSession::default();
+        let mut lp = program();
+        session.solve(&lp, None).unwrap();
+        lp.rows[0].rhs = 5.0;
+        assert!(!extends(session.held.as_ref().unwrap(), &lp));
+        let solved = session.solve(&lp, None).unwrap();
+        assert!((solved.x[0] + solved.x[1] - 5.0).abs() < 1e-9);
+    }
+}
