@@ -215,59 +215,72 @@ def solve_raw(path):
 SIZES = {"small": (50, 3, 3), "medium": (500, 6, 6), "large": (5000, 10, 13)}
 
 
-def bench(binary, sizes, reps, workdir, skip_pulp_above):
-    """Runs every contender alternately, `reps` times per size; prints medians, ratios."""
+def run_measured(cmd):
+    """Runs `cmd`; returns (wall seconds, peak resident MB of that process, stdout)."""
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {' '.join(cmd)}")
+        out.seek(0)
+        return seconds, usage.ru_maxrss / 1024.0, out.read()
+
+
+def bench(builds, sizes, reps, workdir, skip_pulp_above):
+    """Runs every contender alternately, `reps` times per size; prints medians, peak
+    memory, and each Fluidity build's ratio to every contender."""
     import os
     import statistics
     import subprocess
 
-    def timed(cmd):
-        started = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, check=True)
-        return time.perf_counter() - started, out.stdout
-
-    def peer(kind, path):
-        seconds, out = timed([sys.executable, __file__, kind, path])
-        return seconds, json.loads(out.decode().strip().splitlines()[-1])["objective"]
-
-    print(f"{'size':<8}{'contender':<34}{'median s':>10}{'ratio':>9}  objective")
+    first = builds[0][1]
+    print(f"{'size':<8}{'contender':<44}{'median s':>10}{'peak MB':>9}  objective")
     for size in sizes:
         n, r, t = SIZES[size]
         scenario = os.path.join(workdir, f"{size}.json")
-        mps = os.path.join(workdir, f"{size}.mps")
-        subprocess.run([binary, "generate", "--initiatives", str(n), "--resources", str(r), "--periods", str(t),
+        subprocess.run([first, "generate", "--initiatives", str(n), "--resources", str(r), "--periods", str(t),
                         "--seed", "1", "--out", scenario], check=True)
-        subprocess.run([binary, "export", scenario, "--out", mps], check=True)
-        runs = {k: [] for k in ["fluidity", "highs", "pulp", "raw"]}
-        objective = {}
+        contenders = []  # (key, label, command, parse)
+        for label, binary in builds:
+            contenders.append((f"fluidity:{label}", f"fluidity plan, {label} build (process)",
+                               [binary, "plan", scenario, "--format", "json"], lambda out: json.loads(out)["objective"]))
+        peer = lambda out: json.loads(out.decode().strip().splitlines()[-1])["objective"]
+        contenders.append(("highs", "peer: literal LP, highspy", [sys.executable, __file__, "highs", scenario], peer))
+        if n <= skip_pulp_above:
+            contenders.append(("pulp", "peer: literal LP, PuLP + CBC", [sys.executable, __file__, "pulp", scenario], peer))
+        for label, binary in builds:
+            mps = os.path.join(workdir, f"{size}-{label}.mps")
+            subprocess.run([binary, "export", scenario, "--out", mps], check=True)
+            contenders.append((f"raw:{label}", f"raw highspy on the {label} build's MPS",
+                               [sys.executable, __file__, "raw", mps], peer))
+        runs = {key: [] for key, *_ in contenders}
+        peaks, objective = {}, {}
         for _ in range(reps):
-            seconds, out = timed([binary, "plan", scenario, "--format", "json"])
-            runs["fluidity"].append(seconds)
-            objective["fluidity"] = json.loads(out)["objective"]
-            for kind, arg in [("highs", scenario), ("pulp", scenario), ("raw", mps)]:
-                if kind == "pulp" and n > skip_pulp_above:
-                    continue
-                seconds, obj = peer(kind, arg)
-                runs[kind].append(seconds)
-                objective[kind] = obj
-        names = {
-            "fluidity": "fluidity plan (whole process)",
-            "highs": "peer: literal LP, highspy",
-            "pulp": "peer: literal LP, PuLP + CBC",
-            "raw": "raw highspy on exported MPS",
-        }
-        base = statistics.median(runs["fluidity"])
-        for kind in ["fluidity", "highs", "pulp", "raw"]:
-            if not runs[kind]:
-                continue
-            m = statistics.median(runs[kind])
-            print(f"{size:<8}{names[kind]:<34}{m:>10.3f}{base / m:>9.2f}  {objective[kind]:.6f}")
-        for kind in ["highs", "pulp", "raw"]:
-            if kind in objective:
-                rel = abs(objective[kind] - objective["fluidity"]) / max(1.0, abs(objective["fluidity"]))
-                flag = "ok" if rel <= 1e-6 else "DIFFERS"
-                print(f"{size:<8}  objective vs {kind}: relative difference {rel:.1e} {flag}")
-    print("ratio = fluidity's median / the contender's median (below 1: fluidity is faster)")
+            for key, _, cmd, parse in contenders:
+                seconds, peak, out = run_measured(cmd)
+                runs[key].append(seconds)
+                peaks[key] = max(peaks.get(key, 0.0), peak)
+                objective[key] = parse(out)
+        medians = {key: statistics.median(v) for key, v in runs.items()}
+        for key, label, *_ in contenders:
+            print(f"{size:<8}{label:<44}{medians[key]:>10.3f}{peaks[key]:>9.0f}  {objective[key]:.6f}")
+        for label, _ in builds:
+            mine = medians[f"fluidity:{label}"]
+            ratios = [f"{key.split(':')[0] if key.startswith('raw') else key} {mine / medians[key]:.2f}"
+                      for key, *_ in contenders if not key.startswith("fluidity")
+                      and (not key.startswith("raw") or key == f"raw:{label}")]
+            print(f"{size:<8}  ratios, {label} build / contender: {', '.join(ratios)}")
+            rel = abs(objective[f"fluidity:{label}"] - objective["highs"]) / max(1.0, abs(objective["highs"]))
+            print(f"{size:<8}  objective, {label} build vs highspy peer: relative difference {rel:.1e} "
+                  f"{'ok' if rel <= 1e-6 else 'DIFFERS'}")
+    print("ratio = fluidity's median / the contender's median (below 1: fluidity is faster);")
+    print("raw = highspy on the final-stage program that build exports (its own model, one stage)")
 
 
 if __name__ == "__main__":
@@ -275,13 +288,15 @@ if __name__ == "__main__":
         import argparse
         parser = argparse.ArgumentParser()
         parser.add_argument("mode")
-        parser.add_argument("--binary", required=True)
+        parser.add_argument("--binary", action="append", required=True,
+                            help="LABEL=PATH of a fluidity binary; repeat to compare builds")
         parser.add_argument("--sizes", default="small,medium")
         parser.add_argument("--reps", type=int, default=5)
         parser.add_argument("--workdir", required=True)
         parser.add_argument("--skip-pulp-above", type=int, default=1000)
         a = parser.parse_args()
-        bench(a.binary, a.sizes.split(","), a.reps, a.workdir, a.skip_pulp_above)
+        builds = [tuple(b.split("=", 1)) if "=" in b else ("default", b) for b in a.binary]
+        bench(builds, a.sizes.split(","), a.reps, a.workdir, a.skip_pulp_above)
         sys.exit(0)
     kind, path = sys.argv[1], sys.argv[2]
     started = time.perf_counter()
