@@ -177,7 +177,8 @@ impl Backend {
                 // below HiGHS's default 1e-4, and count a closed gap as proven.
                 model = model
                     .set_option("output_flag", false)
-                    .set_option("mip_rel_gap", 1e-9);
+                    .set_option("mip_rel_gap", 1e-9)
+                    .set_option("threads", crate::highs_session::THREADS);
                 if let Some(seconds) = time_limit {
                     model = model.set_time_limit(seconds.max(0.0));
                 }

@@ -15,6 +15,14 @@ use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
 /// sign the dual-sign tests in `tests/backends.rs` pin down).
 pub const DUAL_SIGN: f64 = 1.0;
 
+/// HiGHS threads per solve, the same for every HiGHS model in the process: HiGHS
+/// keeps one scheduler per calling thread and refuses a run whose `threads` differs
+/// from the one it started with (HiGHS.jl issue #130), and the server's solve pool
+/// reuses threads. One thread: a simplex runs on one anyway, the worker pool only
+/// added its start-up (3-7% of a generated medium plan), and the server already runs
+/// solves side by side.
+pub const THREADS: i32 = 1;
+
 /// The model of the last stage solved, and the program it holds.
 #[derive(Default)]
 pub struct HighsSession {
@@ -123,6 +131,7 @@ impl HighsSession {
         // 10-25% faster (small to large, BENCHMARKS.md), and no postsolve stands
         // between one stage's basis and the next.
         model.set_option("presolve", "off");
+        model.set_option("threads", THREADS);
         Ok(model)
     }
 }
