@@ -1,7 +1,8 @@
 """Solve time against problem size: `fluidity plan` on generated scenarios of growing
-size, one table row each, and a log-log SVG plot (no plotting library needed).
+size, one table row each, and a log-log SVG plot (no plotting library needed), one
+line per build.
 
-    python3 benches/scaling.py BINARY OUT.svg
+    python3 benches/scaling.py OUT.svg [LABEL=]BINARY...
 """
 
 import json
@@ -11,7 +12,8 @@ import sys
 import tempfile
 import time
 
-SIZES = [(50, 3, 3), (150, 4, 4), (300, 4, 6), (500, 6, 6), (1000, 6, 6), (2000, 8, 13)]
+SIZES = [(50, 3, 3), (150, 4, 4), (300, 4, 6), (500, 6, 6), (1000, 6, 6), (2000, 8, 13), (5000, 10, 13)]
+COLOURS = ["#2f6fdb", "#d9822b", "#2e9e5b", "#a33ea1"]
 
 
 def measure(binary, n, r, t, workdir):
@@ -25,10 +27,12 @@ def measure(binary, n, r, t, workdir):
     return plan["solver"]["variables"], plan["solver"]["name"], plan["solver"]["seconds"], wall
 
 
-def plot(points, path):
+def plot(series, path):
+    """`series`: [(label, [(columns, seconds)])]."""
     w, h, left, bottom, top, right = 640, 400, 70, 350, 30, 620
-    xs = [math.log10(p[0]) for p in points]
-    ys = [math.log10(p[1]) for p in points]
+    every = [p for _, points in series for p in points]
+    xs = [math.log10(p[0]) for p in every]
+    ys = [math.log10(p[1]) for p in every]
     x0, x1 = math.floor(min(xs)), math.ceil(max(xs))
     y0, y1 = math.floor(min(ys)), math.ceil(max(ys))
     sx = lambda x: left + (x - x0) / (x1 - x0) * (right - left)
@@ -42,10 +46,16 @@ def plot(points, path):
         parts.append(f'<text x="{sx(e):.1f}" y="{bottom + 16}" text-anchor="middle">1e{e}</text>')
     for e in range(y0, y1 + 1):
         parts.append(f'<text x="{left - 6}" y="{sy(e) + 4:.1f}" text-anchor="end">1e{e} s</text>')
-    line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys))
-    parts.append(f'<polyline points="{line}" fill="none" stroke="#2f6fdb" stroke-width="2"/>')
-    for x, y in zip(xs, ys):
-        parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="#2f6fdb"/>')
+    for k, (label, points) in enumerate(series):
+        colour = COLOURS[k % len(COLOURS)]
+        pxs = [math.log10(p[0]) for p in points]
+        pys = [math.log10(p[1]) for p in points]
+        line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(pxs, pys))
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, y in zip(pxs, pys):
+            parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{colour}"/>')
+        parts.append(f'<rect x="{left + 12}" y="{top + 8 + 16 * k}" width="12" height="3" fill="{colour}"/>')
+        parts.append(f'<text x="{left + 30}" y="{top + 13 + 16 * k}">{label} build</text>')
     parts.append(f'<text x="{(left + right) / 2}" y="{h - 8}" text-anchor="middle">LP columns</text>')
     parts.append("</svg>")
     with open(path, "w") as f:
@@ -53,13 +63,17 @@ def plot(points, path):
 
 
 if __name__ == "__main__":
-    binary, out = sys.argv[1], sys.argv[2]
+    out = sys.argv[1]
+    builds = [tuple(a.split("=", 1)) if "=" in a else ("default", a) for a in sys.argv[2:]]
     workdir = tempfile.mkdtemp(prefix="fluidity-scaling-")
-    rows = []
-    print(f"{'scenario':<12}{'columns':>10}  {'solver':<18}{'solve s':>9}{'process s':>11}")
-    for n, r, t in SIZES:
-        columns, solver, seconds, wall = measure(binary, n, r, t, workdir)
-        rows.append((columns, seconds))
-        print(f"{n}x{r}x{t:<6}{columns:>10}  {solver:<18}{seconds:>9.3f}{wall:>11.3f}")
-    plot(rows, out)
+    series = []
+    print(f"{'build':<9}{'scenario':<12}{'columns':>10}  {'solver':<18}{'solve s':>9}{'process s':>11}")
+    for label, binary in builds:
+        rows = []
+        for n, r, t in SIZES:
+            columns, solver, seconds, wall = measure(binary, n, r, t, workdir)
+            rows.append((columns, seconds))
+            print(f"{label:<9}{f'{n}x{r}x{t}':<12}{columns:>10}  {solver:<18}{seconds:>9.3f}{wall:>11.3f}", flush=True)
+        series.append((label, rows))
+    plot(series, out)
     print(f"plot: {out}")
