@@ -175,7 +175,28 @@ pub fn solve(
             return Err(StageFailure::Cancelled);
         }
         formulation.set_objective(model, stage);
-        let (mut result, mut used) = solve_stage(&mut primal, &formulation, &clock);
+        // The final stage's prices come from a second solve of the same program, which
+        // needs nothing from the primal's: run it on the other core meanwhile.
+        let prices_ahead = match (stage, solvers.prices) {
+            (Stage::Final, Some(prices)) => Some((prices, formulation.clone())),
+            _ => None,
+        };
+        let (first_try, early_prices) = std::thread::scope(|scope| {
+            let pricing = prices_ahead.as_ref().map(|(backend, program)| {
+                let span = tracing::Span::current();
+                let clock = &clock;
+                scope.spawn(move || span.in_scope(|| price(*backend, program, clock)))
+            });
+            let first_try = solve_stage(&mut primal, &formulation, &clock);
+            let early_prices = pricing.map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (first_try, early_prices)
+        });
+        let (mut result, mut used) = first_try;
+        let mut loosened = false;
         // The earlier tiers' floors came from a solver's point, exact only to its
         // tolerance; a floor a hair too high empties this stage (an interior-point
         // method may also call a sliver of a feasible set empty). Loosen the floors a
@@ -190,6 +211,7 @@ pub fn solve(
                 "stage infeasible by round-off; loosening tier floors"
             );
             loosen_tier_floors(&mut formulation, step);
+            loosened = true;
             (result, used) = solve_stage(&mut primal, &formulation, &clock);
         }
         let solution = match result {
@@ -240,7 +262,10 @@ pub fn solve(
         if stage == Stage::Final {
             let (duals, solver) = match (solution.duals, solvers.prices) {
                 (Some(duals), _) => (Some(duals), used.name().to_string()),
-                (None, Some(prices)) => match price(prices, &formulation, &clock) {
+                (None, Some(prices)) => match early_prices
+                    .filter(|_| !loosened)
+                    .unwrap_or_else(|| price(prices, &formulation, &clock))
+                {
                     Some(duals) => (Some(duals), format!("{}+{}", used.name(), prices.name())),
                     None => (None, used.name().to_string()),
                 },
