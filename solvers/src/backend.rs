@@ -182,10 +182,6 @@ impl Backend {
                 if let Some(seconds) = time_limit {
                     model = model.set_time_limit(seconds.max(0.0));
                 }
-                if let Ok(v) = std::env::var("XH") {
-                    model = model.set_option("solver", v.as_str());
-                    model = model.set_option("run_crossover", "off");
-                }
                 let rows = add_rows(&mut model, lp, &columns);
                 let mut solved = model.solve().map_err(failure)?;
                 let proven_optimal = matches!(
