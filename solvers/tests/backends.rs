@@ -131,3 +131,34 @@ mod highs {
         assert!(s.duals.is_none());
     }
 }
+
+#[test]
+fn clarabel_reaches_the_simplex_optimum_on_a_badly_scaled_program() {
+    // Capital in dollars beside people in FTE: coefficients eleven orders apart. Clarabel
+    // runs first without iterative refinement, and must still agree with the simplex.
+    let mut lp = LinearProgram::new(Sense::Maximise);
+    let columns: Vec<usize> = (0..12)
+        .map(|k| lp.column(0.0, 10.0 + k as f64, 1.0 + 0.37 * k as f64))
+        .collect();
+    let dollars: Vec<(usize, f64)> = columns
+        .iter()
+        .map(|&c| (c, 2.5e5 * (1.0 + (c % 3) as f64)))
+        .collect();
+    let people: Vec<(usize, f64)> = columns
+        .iter()
+        .map(|&c| (c, 1e-5 * (1.0 + (c % 4) as f64)))
+        .collect();
+    lp.row(RowKind::Capacity { r: 0, t: 0 }, dollars, Cmp::Le, 3.1e7);
+    lp.row(RowKind::Capacity { r: 1, t: 0 }, people, Cmp::Le, 1.2e-3);
+    let interior = Backend::Clarabel
+        .solve(&lp, None, &Cancel::default())
+        .unwrap();
+    let simplex = Backend::Microlp
+        .solve(&lp, None, &Cancel::default())
+        .unwrap();
+    let (a, b) = (lp.objective_at(&interior.x), lp.objective_at(&simplex.x));
+    assert!(
+        (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+        "clarabel {a} vs microlp {b}"
+    );
+}
