@@ -96,41 +96,15 @@ impl Backend {
         !matches!(self, Backend::Clarabel)
     }
 
-    /// Solves `lp`, stopping after `time_limit` seconds when given.
+    /// Solves `lp`, stopping after `time_limit` seconds when given: a program on its
+    /// own, as a one-stage [`StageSolver`].
     pub fn solve(
         self,
         lp: &LinearProgram,
         time_limit: Option<f64>,
         cancel: &crate::Cancel,
     ) -> Result<Solution, SolveFailure> {
-        if lp.has_integers() && !self.supports_integers() {
-            return Err(SolveFailure::Solver(format!(
-                "{} cannot solve a program with integer columns",
-                self.name()
-            )));
-        }
-        if trivially_infeasible(lp) {
-            return Err(SolveFailure::Infeasible);
-        }
-        if lp.columns.is_empty() {
-            // Nothing to decide (a scenario with no initiatives). Clarabel panics on an
-            // empty problem, and every row is empty and already satisfied.
-            return Ok(Solution {
-                x: Vec::new(),
-                duals: Some(vec![0.0; lp.rows.len()]),
-                proven_optimal: true,
-            });
-        }
-        match self {
-            Backend::Clarabel => clarabel(lp, time_limit, cancel),
-            #[cfg(feature = "highs")]
-            Backend::Highs if !lp.has_integers() => {
-                crate::highs_session::HighsSession::default().solve(lp, time_limit)
-            }
-            #[cfg(feature = "highs")]
-            Backend::Highs => highs_milp(lp, time_limit),
-            Backend::Microlp => microlp(lp, time_limit),
-        }
+        StageSolver::new(self).solve(lp, time_limit, cancel)
     }
 }
 
@@ -381,15 +355,33 @@ impl StageSolver {
         time_limit: Option<f64>,
         cancel: &crate::Cancel,
     ) -> Result<Solution, SolveFailure> {
-        #[cfg(feature = "highs")]
-        if self.backend == Backend::Highs
-            && !lp.has_integers()
-            && !lp.columns.is_empty()
-            && !trivially_infeasible(lp)
-        {
-            return self.highs.solve(lp, time_limit);
+        let backend = self.backend;
+        if lp.has_integers() && !backend.supports_integers() {
+            return Err(SolveFailure::Solver(format!(
+                "{} cannot solve a program with integer columns",
+                backend.name()
+            )));
         }
-        self.backend.solve(lp, time_limit, cancel)
+        if trivially_infeasible(lp) {
+            return Err(SolveFailure::Infeasible);
+        }
+        if lp.columns.is_empty() {
+            // Nothing to decide (a scenario with no initiatives). Clarabel panics on an
+            // empty problem, and every row is empty and already satisfied.
+            return Ok(Solution {
+                x: Vec::new(),
+                duals: Some(vec![0.0; lp.rows.len()]),
+                proven_optimal: true,
+            });
+        }
+        match backend {
+            Backend::Clarabel => clarabel(lp, time_limit, cancel),
+            #[cfg(feature = "highs")]
+            Backend::Highs if !lp.has_integers() => self.highs.solve(lp, time_limit),
+            #[cfg(feature = "highs")]
+            Backend::Highs => highs_milp(lp, time_limit),
+            Backend::Microlp => microlp(lp, time_limit),
+        }
     }
 }
 
