@@ -1,4 +1,4 @@
-//! Backends agree: Clarabel and microlp reach the same optimum on random LPs, and
+//! Backends agree: Clarabel (and HiGHS, with its feature) reach microlp's optimum on random LPs, and
 //! microlp's whole-unit plans match an exhaustive search on small random MILPs.
 
 mod common;
@@ -25,39 +25,26 @@ proptest! {
         // Without tiers: a tiered optimum is defined only up to the tier floors'
         // round-off allowance (1e-7 of each tier's value), which trade-offs amplify.
         let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
-        assert_backends_agree(seed, &s, 1e-6)?;
+        assert_agrees_with_microlp(seed, &s, "clarabel", 1e-6)?;
     }
 
     #[test]
     fn clarabel_and_microlp_agree_closely_on_random_tiered_lps(seed in any::<u64>()) {
-        assert_backends_agree(seed, &random_scenario(seed, Shape::LP), 1e-4)?;
+        assert_agrees_with_microlp(seed, &random_scenario(seed, Shape::LP), "clarabel", 1e-4)?;
     }
 
     #[cfg(feature = "highs")]
     #[test]
     fn highs_and_microlp_reach_the_same_objective_on_random_lps(seed in any::<u64>()) {
         let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
-        let a = with_solver(&s, "highs");
-        let b = with_solver(&s, "microlp");
-        prop_assert_eq!(a.status == Status::Infeasible, b.status == Status::Infeasible, "seed {}", seed);
-        if a.status != Status::Infeasible {
-            prop_assert!((a.objective - b.objective).abs() <= 1e-6 * b.objective.abs().max(1.0),
-                "seed {seed}: highs {} vs microlp {}", a.objective, b.objective);
-        }
+        assert_agrees_with_microlp(seed, &s, "highs", 1e-6)?;
     }
 
     #[cfg(feature = "highs")]
     #[test]
     fn highs_keeping_its_model_between_tier_stages_agrees_with_microlp(seed in any::<u64>()) {
         // HiGHS starts each later stage from the previous stage's basis.
-        let s = random_scenario(seed, Shape::LP);
-        let a = with_solver(&s, "highs");
-        let b = with_solver(&s, "microlp");
-        prop_assert_eq!(a.status == Status::Infeasible, b.status == Status::Infeasible, "seed {}", seed);
-        if a.status != Status::Infeasible {
-            prop_assert!((a.objective - b.objective).abs() <= 1e-4 * b.objective.abs().max(1.0),
-                "seed {seed}: highs {} vs microlp {}", a.objective, b.objective);
-        }
+        assert_agrees_with_microlp(seed, &random_scenario(seed, Shape::LP), "highs", 1e-4)?;
     }
 
     #[cfg(feature = "highs")]
@@ -92,17 +79,24 @@ proptest! {
 }
 
 /// Clarabel and microlp agree on feasibility, and on the objective within `relative`.
-fn assert_backends_agree(seed: u64, s: &Scenario, relative: f64) -> Result<(), TestCaseError> {
-    let interior = with_solver(s, "clarabel");
+/// `solver` and microlp agree on feasibility and, when feasible, on the objective to
+/// within `relative`.
+fn assert_agrees_with_microlp(
+    seed: u64,
+    s: &Scenario,
+    solver: &str,
+    relative: f64,
+) -> Result<(), TestCaseError> {
+    let other = with_solver(s, solver);
     let simplex = with_solver(s, "microlp");
     let infeasible = |p: &fluidity_solvers::Plan| p.status == Status::Infeasible;
-    prop_assert_eq!(infeasible(&interior), infeasible(&simplex), "seed {}", seed);
-    if !infeasible(&interior) {
+    prop_assert_eq!(infeasible(&other), infeasible(&simplex), "seed {}", seed);
+    if !infeasible(&other) {
         let tol = relative * simplex.objective.abs().max(1.0);
         prop_assert!(
-            (interior.objective - simplex.objective).abs() <= tol,
-            "seed {seed}: clarabel {} vs microlp {}",
-            interior.objective,
+            (other.objective - simplex.objective).abs() <= tol,
+            "seed {seed}: {solver} {} vs microlp {}",
+            other.objective,
             simplex.objective
         );
     }
