@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use fluidity_solvers::formulation::Formulation;
 use fluidity_solvers::generate::{generate, Shape};
 use fluidity_solvers::solve::{self, Outcome};
-use fluidity_solvers::{report, validate, Cancel, Limits, Model, Scenario};
+use fluidity_solvers::{report, validate, Cancel, Limits, Model, Scenario, WarmStart};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -32,7 +32,13 @@ fn scenario(initiatives: usize, resources: usize, periods: usize) -> Scenario {
 }
 
 fn solved(model: &Model) -> solve::Solved {
-    match solve::solve(model, None, None, &Cancel::default()) {
+    match solve::solve(
+        model,
+        None,
+        None,
+        &Cancel::default(),
+        &mut WarmStart::default(),
+    ) {
         Ok(Outcome::Solved(solved)) => solved,
         _ => panic!("generated scenarios are feasible by construction"),
     }

@@ -344,6 +344,18 @@ impl StageSolver {
         }
     }
 
+    /// A solver that starts from a model an earlier solve kept.
+    #[cfg(feature = "highs")]
+    pub(crate) fn resuming(backend: Backend, highs: crate::highs_session::HighsSession) -> Self {
+        StageSolver { backend, highs }
+    }
+
+    /// The model this solver kept, for a later solve to start from.
+    #[cfg(feature = "highs")]
+    pub(crate) fn into_session(self) -> crate::highs_session::HighsSession {
+        self.highs
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,11 +1,13 @@
-//! One HiGHS model kept across the stages of a plan (cargo feature `highs`).
+//! One HiGHS model kept across the stages of a plan, and across plans of
+//! near-identical scenarios (cargo feature `highs`).
 //!
 //! A later stage is the earlier program with a new objective and one more row (the
-//! tier's floor). Rebuilding it makes HiGHS start from nothing each time; keeping the
-//! model lets it start from the basis the previous stage ended on, which is how an
-//! analyst's script in highspy would do it too. Measured on the generated medium
-//! scenario: see BENCHMARKS.md. Anything other than "same columns and rows, rows
-//! added at the end" (tier floors loosened after round-off, say) rebuilds the model.
+//! tier's floor); a price-range probe is the same program with one capacity changed.
+//! Rebuilding either makes HiGHS start from nothing; keeping the model lets it start
+//! from the basis the previous solve ended on, which is how an analyst's script in
+//! highspy would do it too. Measured: see BENCHMARKS.md. A program that keeps the
+//! held one's columns and rows (right-hand sides and column bounds may change) and
+//! may add rows at the end reuses the model; anything else rebuilds it.
 
 use crate::backend::{Solution, SolveFailure};
 use crate::lp::{Cmp, LinearProgram, Row, Sense};
@@ -49,13 +51,30 @@ impl HighsSession {
         let mut model = match (reuse, self.model.take()) {
             (true, Some(mut model)) => {
                 let held = self.held.as_ref().expect("held with the model");
+                let mut changed = 0;
+                for (k, (old, new)) in held.columns.iter().zip(&lp.columns).enumerate() {
+                    if (old.lower, old.upper) != (new.lower, new.upper) {
+                        model.change_column_bounds(self.columns[k], new.lower..=new.upper);
+                        changed += 1;
+                    }
+                }
+                for (k, (old, new)) in held.rows.iter().zip(&lp.rows).enumerate() {
+                    if old.rhs != new.rhs {
+                        change_row_bounds(&mut model, k, new)?;
+                        changed += 1;
+                    }
+                }
                 for row in &lp.rows[held.rows.len()..] {
                     add_row(&mut model, &self.columns, row);
                 }
                 for (col, column) in self.columns.iter().zip(&lp.columns) {
                     model.change_column_cost(*col, column.objective);
                 }
-                tracing::debug!(added_rows = lp.rows.len() - held.rows.len(), "warm start");
+                tracing::debug!(
+                    added_rows = lp.rows.len() - held.rows.len(),
+                    changed_bounds = changed,
+                    "warm start"
+                );
                 model
             }
             _ => {
@@ -136,8 +155,8 @@ impl HighsSession {
     }
 }
 
-/// Whether `next` is `held` with the same columns and rows and more rows after them
-/// (objectives aside).
+/// Whether `next` is `held` with the same columns and rows (objectives, column bounds
+/// and right-hand sides aside) and perhaps more rows after them.
 fn extends(held: &LinearProgram, next: &LinearProgram) -> bool {
     held.sense == next.sense
         && held.columns.len() == next.columns.len()
@@ -145,9 +164,34 @@ fn extends(held: &LinearProgram, next: &LinearProgram) -> bool {
             .columns
             .iter()
             .zip(&next.columns)
-            .all(|(a, b)| a.lower == b.lower && a.upper == b.upper && a.integer == b.integer)
+            .all(|(a, b)| a.integer == b.integer)
         && next.rows.len() >= held.rows.len()
-        && held.rows.iter().zip(&next.rows).all(|(a, b)| a == b)
+        && held
+            .rows
+            .iter()
+            .zip(&next.rows)
+            .all(|(a, b)| a.kind == b.kind && a.cmp == b.cmp && a.terms == b.terms)
+}
+
+/// Gives row `index` of `model` the bounds `row` states.
+fn change_row_bounds(model: &mut Model, index: usize, row: &Row) -> Result<(), SolveFailure> {
+    let (lower, upper) = match row.cmp {
+        Cmp::Le => (f64::NEG_INFINITY, row.rhs),
+        Cmp::Ge => (row.rhs, f64::INFINITY),
+        Cmp::Eq => (row.rhs, row.rhs),
+    };
+    let index = highs_sys::HighsInt::try_from(index)
+        .map_err(|_| SolveFailure::Solver("HiGHS: too many rows".to_string()))?;
+    // SAFETY: the pointer is the live HiGHS instance `model` owns, borrowed mutably for
+    // the call, and `index` is one of its rows (the held program's rows are its rows).
+    let status =
+        unsafe { highs_sys::Highs_changeRowBounds(model.as_mut_ptr(), index, lower, upper) };
+    if status == highs_sys::kHighsStatusError {
+        return Err(SolveFailure::Solver(format!(
+            "HiGHS refused new bounds for row {index}"
+        )));
+    }
+    Ok(())
 }
 
 fn add_row(model: &mut Model, columns: &[Col], row: &Row) {
@@ -179,6 +223,33 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_right_hand_side_reuses_the_model_and_moves_the_optimum() {
+        let mut session = HighsSession::default();
+        let mut lp = program();
+        session.solve(&lp, None).unwrap();
+        lp.rows[0].rhs = 5.0;
+        lp.columns[1].upper = 2.0;
+        assert!(extends(session.held.as_ref().unwrap(), &lp));
+        let solution = session.solve(&lp, None).unwrap();
+        // x + y <= 5 with y <= 2: the optimum is 5, the row binds at price 1.
+        assert!((solution.x[0] + solution.x[1] - 5.0).abs() < 1e-9);
+        assert!(solution.x[1] <= 2.0 + 1e-9);
+        assert!((solution.duals.unwrap()[0] - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_program_with_other_terms_rebuilds_the_model() {
+        let mut session = HighsSession::default();
+        let mut lp = program();
+        session.solve(&lp, None).unwrap();
+        lp.rows[0].terms[1].1 = 2.0;
+        assert!(!extends(session.held.as_ref().unwrap(), &lp));
+        // max x + y, x <= 4, y <= 3, x + 2y <= 6: x = 4, y = 1.
+        let solution = session.solve(&lp, None).unwrap();
+        assert!((solution.x[0] - 4.0).abs() < 1e-9 && (solution.x[1] - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn a_stage_that_adds_a_row_and_changes_the_objective_reuses_the_model() {
         let mut session = HighsSession::default();
         let mut lp = program();
@@ -197,16 +268,5 @@ mod tests {
         assert!((second.x[0] - 3.0).abs() < 1e-9 && (second.x[1] - 3.0).abs() < 1e-9);
         // The capacity row binds with price 0 (y - x gains nothing from more room).
         assert_eq!(second.duals.unwrap().len(), 2);
-    }
-
-    #[test]
-    fn a_changed_row_rebuilds_the_model() {
-        let mut session = HighsSession::default();
-        let mut lp = program();
-        session.solve(&lp, None).unwrap();
-        lp.rows[0].rhs = 5.0;
-        assert!(!extends(session.held.as_ref().unwrap(), &lp));
-        let solved = session.solve(&lp, None).unwrap();
-        assert!((solved.x[0] + solved.x[1] - 5.0).abs() < 1e-9);
     }
 }

@@ -29,6 +29,7 @@ pub use backend::Backend;
 pub use model::Model;
 pub use plan::{Change, Plan, Status};
 pub use scenario::{ParseError, Scenario};
+pub use solve::WarmStart;
 pub use validate::{validate, InvalidScenario, Limits, Violation};
 
 use std::time::Instant;
@@ -83,6 +84,18 @@ pub enum PlanError {
 /// Plans a scenario: validation, the stages, and the report; or, when no plan
 /// satisfies the constraints, the status quo with a diagnosis (status INFEASIBLE).
 pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanError> {
+    plan_warm(scenario, options, &mut WarmStart::default())
+}
+
+/// [`plan`], starting from what `warm` kept of an earlier plan and leaving this
+/// plan's solver state in it: much faster for a run of near-identical scenarios (a
+/// capacity changed) with HiGHS. Where the optimum is not unique, the activities and
+/// prices may be another optimum's than a fresh [`plan`] would give.
+pub fn plan_warm(
+    scenario: &Scenario,
+    options: &PlanOptions,
+    warm: &mut WarmStart,
+) -> Result<Plan, PlanError> {
     let started = Instant::now();
     validate(scenario, &options.limits)?;
     let model = Model::new(scenario);
@@ -102,7 +115,7 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
     let _entered = span.enter();
 
     let outcome =
-        solve::solve(&model, named, time_limit, &options.cancel).map_err(|e| match e {
+        solve::solve(&model, named, time_limit, &options.cancel, warm).map_err(|e| match e {
             solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
             solve::StageFailure::Cancelled => PlanError::Cancelled,
             other => PlanError::Solver(other.to_string()),
@@ -132,7 +145,13 @@ pub fn plan(scenario: &Scenario, options: &PlanOptions) -> Result<Plan, PlanErro
                     "infeasible with nothing to relax; solving again"
                 );
                 let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
-                return match solve::solve(&model, Some(other), remaining, &options.cancel) {
+                return match solve::solve(
+                    &model,
+                    Some(other),
+                    remaining,
+                    &options.cancel,
+                    &mut WarmStart::default(),
+                ) {
                     Ok(solve::Outcome::Solved(solved)) => Ok(solved_plan(&model, solved, elapsed())),
                     _ => Err(PlanError::Solver(format!(
                         "{solver} found the scenario infeasible, but its diagnosis found nothing to relax, and {} found no plan either (numerical trouble)",

@@ -143,12 +143,65 @@ fn formulate(model: &Model, named: Option<Backend>) -> (Formulation, Solvers) {
     (formulation, solvers)
 }
 
-/// Formulates `model` and runs every stage.
+/// What one plan leaves for the next plan of a near-identical scenario: with HiGHS,
+/// each stage's model and the basis it ended on (see `highs_session`), so that a
+/// re-plan with a capacity changed starts from the previous optimum. Price-range
+/// probes pass one along from probe to probe; a fresh one (or a backend other than
+/// HiGHS) means every stage starts from scratch.
+#[derive(Default)]
+pub struct WarmStart {
+    /// Stage n's kept model, by stage number from 0.
+    #[cfg(feature = "highs")]
+    stages: Vec<Option<crate::highs_session::HighsSession>>,
+}
+
+impl WarmStart {
+    /// Stage n's kept solver, when it kept one for `backend`.
+    fn take(&mut self, n: usize, backend: Backend) -> Option<StageSolver> {
+        #[cfg(feature = "highs")]
+        if backend == Backend::Highs {
+            return self
+                .stages
+                .get_mut(n)
+                .and_then(Option::take)
+                .map(|session| StageSolver::resuming(backend, session));
+        }
+        let _ = (n, backend);
+        None
+    }
+
+    fn holds(&self, n: usize) -> bool {
+        #[cfg(feature = "highs")]
+        return self.stages.get(n).is_some_and(Option::is_some);
+        #[cfg(not(feature = "highs"))]
+        {
+            let _ = n;
+            false
+        }
+    }
+
+    #[cfg(feature = "highs")]
+    fn keep(&mut self, n: usize, solver: StageSolver) {
+        if solver.backend() == Backend::Highs {
+            if self.stages.len() <= n {
+                self.stages.resize_with(n + 1, || None);
+            }
+            self.stages[n] = Some(solver.into_session());
+        }
+    }
+
+    #[cfg(not(feature = "highs"))]
+    fn keep(&mut self, _n: usize, _solver: StageSolver) {}
+}
+
+/// Formulates `model` and runs every stage, starting each from what `warm` kept of
+/// the same stage, and leaving its own for the next solve.
 pub fn solve(
     model: &Model,
     named: Option<Backend>,
     time_limit: Option<f64>,
     cancel: &crate::Cancel,
+    warm: &mut WarmStart,
 ) -> Result<Outcome, StageFailure> {
     let clock = Clock {
         started: Instant::now(),
@@ -173,7 +226,10 @@ pub fn solve(
         .chain([Stage::Final])
         .collect();
 
-    let mut primal = StageSolver::new(solvers.primal);
+    // Within a plan, a stage starts from the previous stage's model; from the second
+    // plan on, from the same stage's model in the previous plan (a model cannot be in
+    // both places, and the previous plan's is the closer start).
+    let mut carried: Option<StageSolver> = None;
     let mut last_point: Option<(Vec<f64>, Backend)> = None;
     for (n, &stage) in stages.iter().enumerate() {
         let number = n as u32 + 1;
@@ -181,6 +237,10 @@ pub fn solve(
         if clock.cancel.is_raised() {
             return Err(StageFailure::Cancelled);
         }
+        let mut primal = warm
+            .take(n, solvers.primal)
+            .or_else(|| carried.take())
+            .unwrap_or_else(|| StageSolver::new(solvers.primal));
         formulation.set_objective(model, stage);
         let pricing = solvers.prices.filter(|_| stage == Stage::Final);
         let ((mut result, mut used), early_prices) =
@@ -238,6 +298,11 @@ pub fn solve(
                 })
             }
         };
+        if n + 1 == stages.len() || warm.holds(n + 1) {
+            warm.keep(n, primal);
+        } else {
+            carried = Some(primal);
+        }
         if !solution.proven_optimal {
             return Ok(Outcome::Solved(solved(
                 &formulation,

@@ -8,8 +8,9 @@
 
 use crate::plan::{Plan, Status};
 use crate::validate::Violation;
-use crate::{plan, PlanError, PlanOptions, Scenario};
+use crate::{plan, plan_warm, PlanError, PlanOptions, Scenario, WarmStart};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// What a sweep varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,6 +277,15 @@ pub fn price_ranges(base: &Scenario, base_plan: &Plan, options: &PlanOptions) ->
     if base_plan.status != Status::Optimal {
         return Vec::new();
     }
+    // Every probe is the base program with one capacity changed: with HiGHS each
+    // re-solves from the previous probe's optimum. Only objectives are read, so which
+    // optimum a degenerate probe lands on does not matter.
+    let probes = Probes {
+        base,
+        objective: base_plan.objective,
+        options,
+        warm: RefCell::new(WarmStart::default()),
+    };
     let mut out = Vec::new();
     for (r, res) in base_plan.resources.iter().enumerate() {
         // Share of capacity that may be allocated: prices are per allocatable unit.
@@ -286,15 +296,7 @@ pub fn price_ranges(base: &Scenario, base_plan: &Plan, options: &PlanOptions) ->
             let (lower, upper) = if price <= 0.0 {
                 ((res.used[t] / keep).min(capacity), None)
             } else {
-                probe(
-                    base,
-                    base_plan.objective,
-                    r,
-                    t,
-                    price * keep,
-                    capacity,
-                    options,
-                )
+                probes.range(r, t, price * keep, capacity)
             };
             out.push(PriceRange {
                 resource: res.id.clone(),
@@ -309,71 +311,77 @@ pub fn price_ranges(base: &Scenario, base_plan: &Plan, options: &PlanOptions) ->
     out
 }
 
-/// The range around `capacity` over which the objective moves at `slope` per unit of
-/// capacity (price x share allocatable).
-fn probe(
-    base: &Scenario,
+/// Re-plans of the base scenario with one capacity changed, each starting from the
+/// previous one's solver state.
+struct Probes<'a> {
+    base: &'a Scenario,
+    /// The base plan's objective.
     objective: f64,
-    r: usize,
-    t: usize,
-    slope: f64,
-    capacity: f64,
-    options: &PlanOptions,
-) -> (f64, Option<f64>) {
-    let solve_at = |c: f64| -> Option<f64> {
-        let mut s = base.clone();
-        let mut caps = expanded_capacity(base, r);
-        caps[t] = c;
-        s.resources[r].capacity = caps;
-        plan(&s, options)
-            .ok()
-            .filter(|p| p.status == Status::Optimal)
-            .map(|p| p.objective)
-    };
-    let holds = |delta: f64| -> bool {
-        let c = capacity + delta;
-        if c < 0.0 {
-            return false;
-        }
-        solve_at(c).is_some_and(|obj| {
-            let expected = objective + slope * delta;
-            (obj - expected).abs() <= 1e-7 * objective.abs().max(1.0) + 1e-6 * (slope * delta).abs()
-        })
-    };
-    let step = (capacity * 1e-3).max(1e-6);
-    let edge = |direction: f64, limit: f64| -> Option<f64> {
-        // Widen until the price no longer holds (or the limit is reached).
-        let mut good = 0.0;
-        let mut bad = None;
-        let mut delta = step;
-        for _ in 0..40 {
-            let d = delta.min(limit);
-            if holds(direction * d) {
-                good = d;
-                if d >= limit {
+    options: &'a PlanOptions,
+    warm: RefCell<WarmStart>,
+}
+
+impl Probes<'_> {
+    /// The range around `capacity` over which the objective moves at `slope` per unit of
+    /// capacity (price x share allocatable).
+    fn range(&self, r: usize, t: usize, slope: f64, capacity: f64) -> (f64, Option<f64>) {
+        let (base, objective, options) = (self.base, self.objective, self.options);
+        let solve_at = |c: f64| -> Option<f64> {
+            let mut s = base.clone();
+            let mut caps = expanded_capacity(base, r);
+            caps[t] = c;
+            s.resources[r].capacity = caps;
+            plan_warm(&s, options, &mut self.warm.borrow_mut())
+                .ok()
+                .filter(|p| p.status == Status::Optimal)
+                .map(|p| p.objective)
+        };
+        let holds = |delta: f64| -> bool {
+            let c = capacity + delta;
+            if c < 0.0 {
+                return false;
+            }
+            solve_at(c).is_some_and(|obj| {
+                let expected = objective + slope * delta;
+                (obj - expected).abs()
+                    <= 1e-7 * objective.abs().max(1.0) + 1e-6 * (slope * delta).abs()
+            })
+        };
+        let step = (capacity * 1e-3).max(1e-6);
+        let edge = |direction: f64, limit: f64| -> Option<f64> {
+            // Widen until the price no longer holds (or the limit is reached).
+            let mut good = 0.0;
+            let mut bad = None;
+            let mut delta = step;
+            for _ in 0..40 {
+                let d = delta.min(limit);
+                if holds(direction * d) {
+                    good = d;
+                    if d >= limit {
+                        break;
+                    }
+                    delta *= 2.0;
+                } else {
+                    bad = Some(d);
                     break;
                 }
-                delta *= 2.0;
-            } else {
-                bad = Some(d);
-                break;
             }
-        }
-        let mut bad = bad?;
-        for _ in 0..30 {
-            if bad - good <= 1e-6 * capacity.max(1.0) {
-                break;
+            let mut bad = bad?;
+            for _ in 0..30 {
+                if bad - good <= 1e-6 * capacity.max(1.0) {
+                    break;
+                }
+                let mid = 0.5 * (good + bad);
+                if holds(direction * mid) {
+                    good = mid;
+                } else {
+                    bad = mid;
+                }
             }
-            let mid = 0.5 * (good + bad);
-            if holds(direction * mid) {
-                good = mid;
-            } else {
-                bad = mid;
-            }
-        }
-        Some(good)
-    };
-    let down = edge(-1.0, capacity).unwrap_or(capacity);
-    let up = edge(1.0, f64::INFINITY);
-    (capacity - down, up.map(|u| capacity + u))
+            Some(good)
+        };
+        let down = edge(-1.0, capacity).unwrap_or(capacity);
+        let up = edge(1.0, f64::INFINITY);
+        (capacity - down, up.map(|u| capacity + u))
+    }
 }
