@@ -67,9 +67,7 @@ impl HighsSession {
                 for row in &lp.rows[held.rows.len()..] {
                     add_row(&mut model, &self.columns, row);
                 }
-                for (col, column) in self.columns.iter().zip(&lp.columns) {
-                    model.change_column_cost(*col, column.objective);
-                }
+                set_costs(&mut model, lp)?;
                 tracing::debug!(
                     added_rows = lp.rows.len() - held.rows.len(),
                     changed_bounds = changed,
@@ -171,6 +169,28 @@ fn extends(held: &LinearProgram, next: &LinearProgram) -> bool {
             .iter()
             .zip(&next.rows)
             .all(|(a, b)| a.kind == b.kind && a.cmp == b.cmp && a.terms == b.terms)
+}
+
+/// Sets every column's objective coefficient in one call (one call per column cost
+/// about 4 ms on the generated medium scenario's 14k columns).
+fn set_costs(model: &mut Model, lp: &LinearProgram) -> Result<(), SolveFailure> {
+    let costs: Vec<f64> = lp.columns.iter().map(|c| c.objective).collect();
+    let Some(last) = costs.len().checked_sub(1) else {
+        return Ok(());
+    };
+    let last = highs_sys::HighsInt::try_from(last)
+        .map_err(|_| SolveFailure::Solver("HiGHS: too many columns".to_string()))?;
+    // SAFETY: the pointer is the live HiGHS instance `model` owns, borrowed mutably for
+    // the call; `costs` holds one value for each of its columns 0..=last and outlives it.
+    let status = unsafe {
+        highs_sys::Highs_changeColsCostByRange(model.as_mut_ptr(), 0, last, costs.as_ptr())
+    };
+    if status == highs_sys::kHighsStatusError {
+        return Err(SolveFailure::Solver(
+            "HiGHS refused the objective".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// Gives row `index` of `model` the bounds `row` states.
