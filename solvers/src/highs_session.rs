@@ -129,11 +129,8 @@ impl HighsSession {
                 .terms
                 .iter()
                 .map(|&(col, coef)| (self.columns[col], coef));
-            match row.cmp {
-                Cmp::Le => problem.add_row(..=row.rhs, terms),
-                Cmp::Ge => problem.add_row(row.rhs.., terms),
-                Cmp::Eq => problem.add_row(row.rhs..=row.rhs, terms),
-            }
+            let (lower, upper) = row_bounds(row);
+            problem.add_row(lower..=upper, terms);
         }
         let sense = match lp.sense {
             Sense::Maximise => highs::Sense::Maximise,
@@ -185,42 +182,45 @@ fn set_costs(model: &mut Model, lp: &LinearProgram) -> Result<(), SolveFailure> 
     let status = unsafe {
         highs_sys::Highs_changeColsCostByRange(model.as_mut_ptr(), 0, last, costs.as_ptr())
     };
-    if status == highs_sys::kHighsStatusError {
-        return Err(SolveFailure::Solver(
-            "HiGHS refused the objective".to_string(),
-        ));
-    }
-    Ok(())
+    accepted(status, || "HiGHS refused the objective".to_string())
 }
 
 /// Gives row `index` of `model` the bounds `row` states.
 fn change_row_bounds(model: &mut Model, index: usize, row: &Row) -> Result<(), SolveFailure> {
-    let (lower, upper) = match row.cmp {
-        Cmp::Le => (f64::NEG_INFINITY, row.rhs),
-        Cmp::Ge => (row.rhs, f64::INFINITY),
-        Cmp::Eq => (row.rhs, row.rhs),
-    };
+    let (lower, upper) = row_bounds(row);
     let index = highs_sys::HighsInt::try_from(index)
         .map_err(|_| SolveFailure::Solver("HiGHS: too many rows".to_string()))?;
     // SAFETY: the pointer is the live HiGHS instance `model` owns, borrowed mutably for
     // the call, and `index` is one of its rows (the held program's rows are its rows).
     let status =
         unsafe { highs_sys::Highs_changeRowBounds(model.as_mut_ptr(), index, lower, upper) };
-    if status == highs_sys::kHighsStatusError {
-        return Err(SolveFailure::Solver(format!(
-            "HiGHS refused new bounds for row {index}"
-        )));
+    accepted(status, || {
+        format!("HiGHS refused new bounds for row {index}")
+    })
+}
+
+/// A row's (lower, upper) bounds as HiGHS takes them; infinite where open.
+fn row_bounds(row: &Row) -> (f64, f64) {
+    match row.cmp {
+        Cmp::Le => (f64::NEG_INFINITY, row.rhs),
+        Cmp::Ge => (row.rhs, f64::INFINITY),
+        Cmp::Eq => (row.rhs, row.rhs),
     }
-    Ok(())
+}
+
+/// A C API call's status as a result (a warning still did what was asked).
+fn accepted(status: highs_sys::HighsInt, what: impl Fn() -> String) -> Result<(), SolveFailure> {
+    if status == highs_sys::kHighsStatusError {
+        Err(SolveFailure::Solver(what()))
+    } else {
+        Ok(())
+    }
 }
 
 fn add_row(model: &mut Model, columns: &[Col], row: &Row) {
     let terms = row.terms.iter().map(|&(col, coef)| (columns[col], coef));
-    match row.cmp {
-        Cmp::Le => model.add_row(..=row.rhs, terms),
-        Cmp::Ge => model.add_row(row.rhs.., terms),
-        Cmp::Eq => model.add_row(row.rhs..=row.rhs, terms),
-    };
+    let (lower, upper) = row_bounds(row);
+    model.add_row(lower..=upper, terms);
 }
 
 #[cfg(test)]
