@@ -37,6 +37,7 @@ fn solved(model: &Model) -> solve::Solved {
         None,
         None,
         &Cancel::default(),
+        None,
         &mut WarmStart::default(),
     ) {
         Ok(Outcome::Solved(solved)) => solved,
@@ -87,6 +88,8 @@ fn stages(c: &mut Criterion) {
                             variables: s.variables,
                             constraints: s.constraints,
                             stages: s.stages,
+                            bound: None,
+                            may_promote: true,
                         },
                     ))
                 },

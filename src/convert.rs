@@ -103,6 +103,7 @@ pub fn scenario_from_proto(s: proto::Scenario) -> Result<core::Scenario, Vec<Vio
                 tier_tolerance: p.tier_tolerance,
                 time_limit_seconds: p.time_limit_seconds,
                 solver: p.solver,
+                mip_gap: p.mip_gap,
             })
             .unwrap_or_default(),
     };
@@ -192,6 +193,7 @@ pub fn scenario_to_proto(s: &core::Scenario) -> proto::Scenario {
             tier_tolerance: s.policy.tier_tolerance,
             time_limit_seconds: s.policy.time_limit_seconds,
             solver: s.policy.solver.clone(),
+            mip_gap: s.policy.mip_gap,
         }),
     }
 }
@@ -253,6 +255,7 @@ pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
             .map(|b| proto::Bottleneck {
                 constraint: b.constraint.clone(),
                 shadow_price: b.shadow_price,
+                value_of_one_percent: b.value_of_one_percent,
             })
             .collect(),
         diagnosis: p
@@ -269,6 +272,8 @@ pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
             variables: p.solver.variables,
             constraints: p.solver.constraints,
             stages: p.solver.stages,
+            bound: p.solver.bound,
+            gap: p.solver.gap,
         }),
     }
 }
@@ -346,6 +351,7 @@ pub fn plan_from_proto(p: proto::Plan) -> Result<core_plan::Plan, String> {
             .map(|b| core_plan::Bottleneck {
                 constraint: b.constraint,
                 shadow_price: b.shadow_price,
+                value_of_one_percent: b.value_of_one_percent,
             })
             .collect(),
         diagnosis: p
@@ -362,6 +368,8 @@ pub fn plan_from_proto(p: proto::Plan) -> Result<core_plan::Plan, String> {
             variables: solver.variables,
             constraints: solver.constraints,
             stages: solver.stages,
+            bound: solver.bound,
+            gap: solver.gap,
         },
     })
 }

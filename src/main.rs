@@ -10,6 +10,7 @@ mod commands;
 mod input;
 mod output;
 mod render;
+mod watch;
 
 use clap::Parser;
 use std::process::ExitCode;

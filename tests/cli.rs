@@ -129,10 +129,21 @@ fn plan_json_has_every_field_of_the_plan() {
         keys(&plan["moves"][0]),
         ["amount", "from", "period", "resource", "to"]
     );
-    assert_eq!(keys(&plan["bottlenecks"][0]), ["constraint", "shadowPrice"]);
+    assert_eq!(
+        keys(&plan["bottlenecks"][0]),
+        ["constraint", "shadowPrice", "valueOfOnePercent"]
+    );
     assert_eq!(
         keys(&plan["solver"]),
-        ["constraints", "name", "seconds", "stages", "variables"]
+        [
+            "bound",
+            "constraints",
+            "gap",
+            "name",
+            "seconds",
+            "stages",
+            "variables"
+        ]
     );
     assert_eq!(plan["status"], "OPTIMAL");
     assert_eq!(plan["diagnosis"], Value::Array(vec![]));
@@ -330,7 +341,10 @@ fn an_unknown_solver_is_rejected_with_those_available() {
     let out = fluidity(&["plan", &example("tiered.json"), "--solver", "gurobi"]);
     assert_rejected(
         &out,
-        &["policy.solver", "available: auto, clarabel, microlp"],
+        &[
+            "policy.solver",
+            "available: auto, clarabel, lpsolve, microlp",
+        ],
     );
 }
 

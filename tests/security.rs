@@ -486,7 +486,7 @@ fn metrics_count_calls_by_method_and_status_and_time_solves() {
         "fluidity_calls_total{method=\"Plan\",code=\"OK\"} 2",
         "fluidity_calls_total{method=\"Plan\",code=\"UNAUTHENTICATED\"} 1",
         "fluidity_calls_total{method=\"Plan\",code=\"INVALID_ARGUMENT\"} 1",
-        "fluidity_solve_seconds_count{solver=\"microlp+clarabel\",size=\"lt1k\"} 2",
+        "fluidity_solve_seconds_count{solver=\"lpsolve\",size=\"lt1k\"} 2",
         "fluidity_queue_depth 0",
         "fluidity_solves_in_flight 0",
     ] {

@@ -4,9 +4,12 @@
 //! solver has them, the row duals as shadow prices (objective gained per unit of
 //! right-hand side, whatever the row's direction). Clarabel (interior point, duals,
 //! LP only) and microlp (simplex with branch and bound, integers, no duals) are pure
-//! Rust and always compiled in.
+//! Rust; lp_solve (simplex with vertex duals, branch and bound with a gap; see
+//! [`crate::lpsolve`]) is C built by cargo. All three are always compiled in and see
+//! the program scaled (see [`crate::scaling`]); HiGHS scales for itself.
 
 use crate::lp::{Cmp, LinearProgram, Sense};
+use crate::scaling::Scaling;
 use clarabel::solver::{IPSolver, SolverStatus};
 use good_lp::solvers::WithTimeLimit;
 use good_lp::{
@@ -18,6 +21,8 @@ use good_lp::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Clarabel,
+    /// lp_solve 5.5: the default build's simplex (vertex duals) and branch and bound.
+    LpSolve,
     Microlp,
     /// HiGHS (simplex, interior point, branch and cut): duals and integers; behind the
     /// `highs` cargo feature.
@@ -27,9 +32,9 @@ pub enum Backend {
 
 /// Names `policy.solver` accepts in this build, `auto` first.
 #[cfg(not(feature = "highs"))]
-pub const COMPILED: &[&str] = &["auto", "clarabel", "microlp"];
+pub const COMPILED: &[&str] = &["auto", "clarabel", "lpsolve", "microlp"];
 #[cfg(feature = "highs")]
-pub const COMPILED: &[&str] = &["auto", "clarabel", "highs", "microlp"];
+pub const COMPILED: &[&str] = &["auto", "clarabel", "highs", "lpsolve", "microlp"];
 
 /// Backends that exist but are not in this build (each behind a cargo feature).
 #[cfg(not(feature = "highs"))]
@@ -46,6 +51,9 @@ pub struct Solution {
     pub duals: Option<Vec<f64>>,
     /// False when a time limit stopped the search with this feasible point in hand.
     pub proven_optimal: bool,
+    /// The best proven bound on the objective: the objective itself for an LP; for a
+    /// MILP what the branch and bound proved, None when the backend cannot say.
+    pub bound: Option<f64>,
 }
 
 /// Why a solve produced no point.
@@ -59,6 +67,9 @@ pub enum SolveFailure {
     TimeLimit,
     #[error("cancelled by the caller")]
     Cancelled,
+    /// The solver answered, but its answer failed the check of `certificate`.
+    #[error("its answer failed the optimality check: {0}")]
+    Unreliable(crate::certificate::Flaw),
     #[error("{0}")]
     Solver(String),
 }
@@ -70,6 +81,7 @@ impl Backend {
             "" | "auto" => Ok(None),
             "clarabel" => Ok(Some(Backend::Clarabel)),
             "microlp" => Ok(Some(Backend::Microlp)),
+            "lpsolve" | "lp_solve" => Ok(Some(Backend::LpSolve)),
             #[cfg(feature = "highs")]
             "highs" => Ok(Some(Backend::Highs)),
             other if NOT_COMPILED.contains(&other) => Err(format!(
@@ -86,6 +98,7 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Clarabel => "clarabel",
+            Backend::LpSolve => "lpsolve",
             Backend::Microlp => "microlp",
             #[cfg(feature = "highs")]
             Backend::Highs => "highs",
@@ -118,33 +131,6 @@ fn unsolved(lp: &LinearProgram) -> (good_lp::variable::UnsolvedProblem, Vec<Vari
     (unsolved, columns)
 }
 
-/// A MILP through good_lp's HiGHS (LPs go through [`crate::highs_session`]).
-#[cfg(feature = "highs")]
-fn highs_milp(lp: &LinearProgram, time_limit: Option<f64>) -> Result<Solution, SolveFailure> {
-    let (unsolved, columns) = unsolved(lp);
-    let mut model = unsolved.using(good_lp::highs);
-    // Plans are compared with other solvers' optima: close the MIP gap far below
-    // HiGHS's default 1e-4, and count a closed gap as proven.
-    model = model
-        .set_option("output_flag", false)
-        .set_option("mip_rel_gap", 1e-9)
-        .set_option("threads", crate::highs_session::THREADS);
-    if let Some(seconds) = time_limit {
-        model = model.set_time_limit(seconds.max(0.0));
-    }
-    add_rows(&mut model, lp, &columns);
-    let solved = model.solve().map_err(failure)?;
-    let proven_optimal = matches!(
-        solved.status(),
-        SolutionStatus::Optimal | SolutionStatus::GapLimit
-    );
-    Ok(Solution {
-        x: columns.iter().map(|&v| solved.value(v)).collect(),
-        duals: None,
-        proven_optimal,
-    })
-}
-
 fn microlp(lp: &LinearProgram, time_limit: Option<f64>) -> Result<Solution, SolveFailure> {
     let (unsolved, columns) = unsolved(lp);
     let mut model = unsolved.using(good_lp::microlp);
@@ -154,10 +140,14 @@ fn microlp(lp: &LinearProgram, time_limit: Option<f64>) -> Result<Solution, Solv
     add_rows(&mut model, lp, &columns);
     let solved = model.solve().map_err(failure)?;
     let proven_optimal = matches!(solved.status(), SolutionStatus::Optimal);
+    let x: Vec<f64> = columns.iter().map(|&v| solved.value(v)).collect();
+    // microlp closes its search completely; an LP's vertex is its own bound.
+    let bound = proven_optimal.then(|| lp.objective_at(&x));
     Ok(Solution {
-        x: columns.iter().map(|&v| solved.value(v)).collect(),
+        x,
         duals: None,
         proven_optimal,
+        bound,
     })
 }
 
@@ -187,6 +177,7 @@ fn clarabel(
     }
     match run.status {
         SolverStatus::Solved | SolverStatus::AlmostSolved => Ok(Solution {
+            bound: Some(lp.objective_at(&run.x)),
             x: run.x,
             duals: Some(run.prices),
             proven_optimal: true,
@@ -331,14 +322,30 @@ fn add_rows<M: SolverModel>(
 /// basis) from one stage to the next; the others start each stage afresh.
 pub struct StageSolver {
     backend: Backend,
+    search: Search,
     #[cfg(feature = "highs")]
     highs: crate::highs_session::HighsSession,
 }
 
+/// How a branch and bound searches: the gap at which it stops, and who watches.
+#[derive(Clone, Default)]
+pub struct Search {
+    /// Relative gap at which a whole-unit plan counts as optimal (`policy.mipGap`).
+    pub mip_gap: f64,
+    /// Told of the incumbent and bound while a search runs.
+    pub progress: Option<std::sync::Arc<crate::Progress>>,
+}
+
 impl StageSolver {
     pub fn new(backend: Backend) -> StageSolver {
+        StageSolver::searching(backend, Search::default())
+    }
+
+    /// A solver whose branch and bound stops at `search.mip_gap`.
+    pub fn searching(backend: Backend, search: Search) -> StageSolver {
         StageSolver {
             backend,
+            search,
             #[cfg(feature = "highs")]
             highs: Default::default(),
         }
@@ -346,8 +353,16 @@ impl StageSolver {
 
     /// A solver that starts from a model an earlier solve kept.
     #[cfg(feature = "highs")]
-    pub(crate) fn resuming(backend: Backend, highs: crate::highs_session::HighsSession) -> Self {
-        StageSolver { backend, highs }
+    pub(crate) fn resuming(
+        backend: Backend,
+        search: Search,
+        highs: crate::highs_session::HighsSession,
+    ) -> Self {
+        StageSolver {
+            backend,
+            search,
+            highs,
+        }
     }
 
     /// The model this solver kept, for a later solve to start from.
@@ -384,17 +399,120 @@ impl StageSolver {
                 x: Vec::new(),
                 duals: Some(vec![0.0; lp.rows.len()]),
                 proven_optimal: true,
+                bound: Some(0.0),
             });
         }
         match backend {
-            Backend::Clarabel => clarabel(lp, time_limit, cancel),
             #[cfg(feature = "highs")]
             Backend::Highs if !lp.has_integers() => self.highs.solve(lp, time_limit),
             #[cfg(feature = "highs")]
-            Backend::Highs => highs_milp(lp, time_limit),
-            Backend::Microlp => microlp(lp, time_limit),
+            Backend::Highs => crate::highs_session::solve_milp(lp, time_limit, self.search.mip_gap),
+            _ => scaled(lp, |scaled, scaling| {
+                let solution = match backend {
+                    Backend::Clarabel => clarabel(scaled, time_limit, cancel),
+                    Backend::Microlp => microlp(scaled, time_limit),
+                    _ => lpsolve(scaled, scaling, time_limit, cancel, &self.search),
+                }?;
+                check(scaled, &solution, backend)?;
+                Ok(solution)
+            }),
         }
     }
+}
+
+/// Holds a backend's answer to the optimality conditions (see `certificate`): a
+/// simplex vertex to round-off, an interior point to its own tolerance; a point
+/// without duals (microlp, a MILP) to feasibility.
+fn check(lp: &LinearProgram, solution: &Solution, backend: Backend) -> Result<(), SolveFailure> {
+    use crate::certificate::{optimal, primal, Tolerance};
+    let tol = if backend == Backend::Clarabel {
+        Tolerance::INTERIOR
+    } else {
+        Tolerance::VERTEX
+    };
+    let verdict = match &solution.duals {
+        Some(duals) if solution.proven_optimal => optimal(lp, &solution.x, duals, tol),
+        _ => primal(lp, &solution.x, tol),
+    };
+    verdict.map_err(|flaw| {
+        tracing::warn!(solver = backend.name(), %flaw, "answer failed its check");
+        SolveFailure::Unreliable(flaw)
+    })
+}
+
+/// Solves the scaled program with `solve` and returns the point, duals and bound in
+/// the scenario's units.
+fn scaled(
+    lp: &LinearProgram,
+    solve: impl FnOnce(&LinearProgram, &Scaling) -> Result<Solution, SolveFailure>,
+) -> Result<Solution, SolveFailure> {
+    let (scaling, scaled) = Scaling::of(lp);
+    let solution = solve(&scaled, &scaling)?;
+    let x = scaling.point(&solution.x);
+    Ok(Solution {
+        bound: solution.bound.map(|b| scaling.objective_value(b)),
+        duals: solution.duals.map(|d| scaling.duals(&d)),
+        proven_optimal: solution.proven_optimal,
+        x,
+    })
+}
+
+/// lp_solve: an LP in one simplex solve; a MILP as its LP relaxation (the bound a
+/// stopped search reports, and the first progress line), then branch and bound.
+fn lpsolve(
+    lp: &LinearProgram,
+    scaling: &Scaling,
+    time_limit: Option<f64>,
+    cancel: &crate::Cancel,
+    search: &Search,
+) -> Result<Solution, SolveFailure> {
+    let started = std::time::Instant::now();
+    let mut options = crate::lpsolve::Options {
+        time_limit,
+        mip_gap: 0.0,
+        cancel,
+        progress: search.progress.as_deref(),
+        bound: None,
+        objective_scale: scaling.objective_scale(),
+    };
+    if !lp.has_integers() {
+        return crate::lpsolve::solve(lp, &options);
+    }
+    let mut relaxation = lp.clone();
+    relaxation
+        .columns
+        .iter_mut()
+        .for_each(|c| c.integer = false);
+    let relaxed = crate::lpsolve::solve(&relaxation, &options)?;
+    let relaxed_bound = lp.objective_at(&relaxed.x);
+    // lp_solve prunes what cannot beat its incumbent by more than relgap x (1 +
+    // |incumbent|), in the program's (scaled) units; our gap is mipGap x max(1,
+    // |objective|) in the scenario's, i.e. mipGap x max(sigma, |objective|) scaled. With
+    // the relaxation's optimum standing in for the incumbent, convert one to the other.
+    let sigma = scaling.objective_scale();
+    let size = relaxed_bound.abs();
+    let relgap = (search.mip_gap * sigma.max(size) / (1.0 + size)).min(0.5);
+    options.mip_gap = relgap;
+    options.bound = Some(scaling.objective_value(relaxed_bound));
+    options.time_limit = time_limit.map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0));
+    let mut solution = crate::lpsolve::solve(lp, &options)?;
+    let objective = lp.objective_at(&solution.x);
+    // A completed search proves what lp_solve's rule leaves open; a stopped one only
+    // what the relaxation proves.
+    let bound = if solution.proven_optimal {
+        let slack = relgap * (1.0 + objective.abs());
+        match lp.sense {
+            Sense::Maximise => objective + slack,
+            Sense::Minimise => objective - slack,
+        }
+    } else {
+        relaxed_bound
+    };
+    solution.bound = Some(match lp.sense {
+        Sense::Maximise => bound.min(relaxed_bound).max(objective),
+        Sense::Minimise => bound.max(relaxed_bound).min(objective),
+    });
+    Ok(solution)
 }
 
 /// An empty row that its right-hand side contradicts (a group floor on nothing), or a
@@ -422,7 +540,7 @@ fn trivially_infeasible(lp: &LinearProgram) -> bool {
 
 /// The whole numbers a column's bounds allow: a bound within round-off of a whole
 /// number (2.9999999999999996, the sum of 0.7 + 1.4 + 0.9) counts as that number.
-fn integer_bounds(lower: f64, upper: f64) -> (f64, f64) {
+pub(crate) fn integer_bounds(lower: f64, upper: f64) -> (f64, f64) {
     let snap = |x: f64| {
         let whole = x.round();
         if (x - whole).abs() <= 1e-9 * x.abs().max(1.0) {

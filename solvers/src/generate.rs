@@ -206,6 +206,7 @@ pub fn generate(shape: Shape) -> Scenario {
             tier_tolerance: Some(0.05),
             time_limit_seconds: None,
             solver: String::new(),
+            mip_gap: None,
         },
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::backend::{Solution, SolveFailure};
 use crate::lp::{Cmp, LinearProgram, Row, Sense};
+use crate::scaling::Scaling;
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
 
 /// Turns a HiGHS row dual into objective gained per unit of right-hand side (the
@@ -35,13 +36,43 @@ pub struct HighsSession {
     /// Seconds the model's earlier runs took: HiGHS counts its time limit over every
     /// run of one model (HiGHS issue #1477), so each run's limit adds them.
     spent: f64,
+    /// The scales of the program the model holds.
+    scaling: Option<Scaling>,
 }
 
 impl HighsSession {
     /// Solves `lp`, reusing the previous stage's model and basis where `lp` only adds
-    /// rows to it. LPs only: MILPs go through good_lp's HiGHS (a branch and bound does
+    /// rows to it. LPs only: MILPs go through [`solve_milp`] (a branch and bound does
     /// not carry over between stages the same way).
+    ///
+    /// HiGHS's tolerances are absolute too (a value of 1e-9 per unit is below its
+    /// dual feasibility tolerance), so it sees the program scaled like every other
+    /// backend; a kept model keeps its column scales from stage to stage and plan to
+    /// plan, so that the scaled program it holds still matches.
     pub fn solve(
+        &mut self,
+        lp: &LinearProgram,
+        time_limit: Option<f64>,
+    ) -> Result<Solution, SolveFailure> {
+        let carried = self
+            .scaling
+            .as_ref()
+            .and_then(|scaling| scaling.carried_to(lp))
+            .filter(|(_, scaled)| self.held.as_ref().is_some_and(|held| extends(held, scaled)));
+        let (scaling, scaled) = carried.unwrap_or_else(|| Scaling::of(lp));
+        let solution = self.solve_scaled(&scaled, time_limit);
+        let solution = solution.map(|s| Solution {
+            x: scaling.point(&s.x),
+            duals: s.duals.map(|d| scaling.duals(&d)),
+            proven_optimal: s.proven_optimal,
+            bound: s.bound.map(|b| scaling.objective_value(b)),
+        });
+        self.scaling = Some(scaling);
+        solution
+    }
+
+    /// [`HighsSession::solve`] on the scaled program; the model holds scaled programs.
+    fn solve_scaled(
         &mut self,
         lp: &LinearProgram,
         time_limit: Option<f64>,
@@ -110,10 +141,12 @@ impl HighsSession {
             columns: lp.columns.clone(),
             rows: lp.rows.clone(),
         });
+        let bound = proven_optimal.then(|| lp.objective_at(&x));
         Ok(Solution {
             x,
             duals: Some(duals),
             proven_optimal,
+            bound,
         })
     }
 
@@ -148,6 +181,106 @@ impl HighsSession {
         model.set_option("threads", THREADS);
         Ok(model)
     }
+}
+
+/// Solves a MILP with HiGHS's branch and cut, stopping at the relative gap `mip_gap`
+/// or `time_limit`: the incumbent, and HiGHS's own dual bound (far tighter than the
+/// LP relaxation once its root cuts are in). A MILP is built afresh each stage: a
+/// branch and bound does not carry over between stages as a basis does.
+pub fn solve_milp(
+    lp: &LinearProgram,
+    time_limit: Option<f64>,
+    mip_gap: f64,
+) -> Result<Solution, SolveFailure> {
+    let (scaling, scaled) = Scaling::of(lp);
+    let solution = solve_scaled_milp(&scaled, time_limit, mip_gap)?;
+    let x = scaling.point(&solution.x);
+    // Without a dual bound to read, a closed gap proves the optimum within mipGap x
+    // max(1, |objective|) of ours (HiGHS's relative gap is never the looser).
+    let bound = match (solution.bound, solution.proven_optimal) {
+        (Some(bound), _) => Some(scaling.objective_value(bound)),
+        (None, true) => {
+            let objective = lp.objective_at(&x);
+            let slack = mip_gap * objective.abs().max(1.0);
+            Some(match lp.sense {
+                Sense::Maximise => objective + slack,
+                Sense::Minimise => objective - slack,
+            })
+        }
+        (None, false) => None,
+    };
+    Ok(Solution {
+        x,
+        duals: None,
+        proven_optimal: solution.proven_optimal,
+        bound,
+    })
+}
+
+fn solve_scaled_milp(
+    lp: &LinearProgram,
+    time_limit: Option<f64>,
+    mip_gap: f64,
+) -> Result<Solution, SolveFailure> {
+    let mut problem = RowProblem::default();
+    let columns: Vec<Col> = lp
+        .columns
+        .iter()
+        .map(|c| {
+            if c.integer {
+                let (lower, upper) = crate::backend::integer_bounds(c.lower, c.upper);
+                problem.add_integer_column(c.objective, lower..=upper)
+            } else {
+                problem.add_column(c.objective, c.lower..=c.upper)
+            }
+        })
+        .collect();
+    for row in &lp.rows {
+        let terms = row.terms.iter().map(|&(col, coef)| (columns[col], coef));
+        let (lower, upper) = row_bounds(row);
+        problem.add_row(lower..=upper, terms);
+    }
+    let sense = match lp.sense {
+        Sense::Maximise => highs::Sense::Maximise,
+        Sense::Minimise => highs::Sense::Minimise,
+    };
+    let mut model = problem
+        .try_optimise(sense)
+        .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+    model.make_quiet();
+    model.set_option("threads", THREADS);
+    model.set_option("mip_rel_gap", mip_gap);
+    if let Some(seconds) = time_limit {
+        model.set_option("time_limit", seconds.max(0.0));
+    }
+    let solved = model
+        .try_solve()
+        .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+    let proven_optimal = match solved.status() {
+        HighsModelStatus::Optimal => true,
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            return Err(SolveFailure::Infeasible)
+        }
+        HighsModelStatus::Unbounded => return Err(SolveFailure::Unbounded),
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedInterrupt => false,
+        other => return Err(SolveFailure::Solver(format!("HiGHS: {other:?}"))),
+    };
+    if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
+        return Err(SolveFailure::TimeLimit);
+    }
+    let x = solved.get_solution().columns().to_vec();
+    let bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite());
+    Ok(Solution {
+        x,
+        duals: None,
+        proven_optimal,
+        bound,
+    })
 }
 
 /// Whether `next` is `held` with the same columns and rows (objectives, column bounds

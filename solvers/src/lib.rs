@@ -6,6 +6,7 @@
 //! nothing of gRPC, files or terminals: callers hand it a scenario and get a plan.
 
 pub mod backend;
+pub mod certificate;
 pub mod compare;
 pub mod diagnosis;
 pub mod export;
@@ -14,11 +15,13 @@ pub mod generate;
 #[cfg(feature = "highs")]
 mod highs_session;
 pub mod lp;
+mod lpsolve;
 pub mod model;
 pub mod moves;
 pub mod plan;
 mod proto_json;
 pub mod report;
+mod scaling;
 pub mod scenario;
 pub mod solve;
 pub mod sweep;
@@ -35,7 +38,7 @@ pub use validate::{validate, InvalidScenario, Limits, Violation};
 use std::time::Instant;
 
 /// How a caller constrains a plan beyond what the scenario says.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PlanOptions {
     pub limits: Limits,
     /// An upper bound on the solve time in seconds (a gRPC deadline, say); the
@@ -43,28 +46,85 @@ pub struct PlanOptions {
     pub time_limit: Option<f64>,
     /// Set by a caller that no longer wants the answer (a gRPC client that went away).
     pub cancel: Cancel,
+    /// Told, a few times a second, how a whole-unit search is going (a terminal's
+    /// progress line).
+    pub progress: Option<std::sync::Arc<Progress>>,
 }
 
-/// A flag a caller raises to stop a plan: checked between stages, and by Clarabel
-/// between interior-point iterations (microlp and HiGHS run on to their time limit).
+impl std::fmt::Debug for PlanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanOptions")
+            .field("limits", &self.limits)
+            .field("time_limit", &self.time_limit)
+            .field("cancel", &self.cancel)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Where a whole-unit search reports how it is going.
+pub type Progress = dyn Fn(&ProgressReport) + Send + Sync;
+
+/// A branch and bound's state, in the scenario's units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgressReport {
+    /// Seconds since the stage's search started.
+    pub elapsed: f64,
+    /// The best plan's objective so far; None before the first.
+    pub incumbent: Option<f64>,
+    /// The best bound known on the objective (the LP relaxation's optimum).
+    pub bound: Option<f64>,
+}
+
+/// Flags a caller raises to stop a plan. `cancel` abandons it (nobody wants the
+/// answer): checked between stages, and by lp_solve and Clarabel between iterations
+/// (microlp and HiGHS run on to their time limit). `interrupt` stops lp_solve's
+/// whole-unit search and answers with the best plan found so far (FEASIBLE, with its
+/// gap), as a time limit does; an LP solve runs on to its end.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Option<std::sync::Arc<std::sync::atomic::AtomicBool>>);
+pub struct Cancel {
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
 
 impl Cancel {
     /// A flag, and the handle to raise it with.
     pub fn new() -> (Cancel, std::sync::Arc<std::sync::atomic::AtomicBool>) {
         let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        (Cancel(Some(flag.clone())), flag)
+        (
+            Cancel {
+                cancel: Some(flag.clone()),
+                interrupt: None,
+            },
+            flag,
+        )
+    }
+
+    /// This flag with `interrupt` as well: raised, the search stops and the plan is
+    /// the best found so far (a terminal's Ctrl-C).
+    pub fn with_interrupt(
+        mut self,
+        interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Cancel {
+        self.interrupt = Some(interrupt);
+        self
     }
 
     pub fn is_raised(&self) -> bool {
-        self.0
+        self.cancel
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// True once the user asked for the best plan found so far.
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupt
             .as_ref()
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     pub(crate) fn flag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
-        self.0.clone()
+        self.cancel.clone()
     }
 }
 
@@ -79,6 +139,8 @@ pub enum PlanError {
     Solver(String),
     #[error("the plan was cancelled by its caller")]
     Cancelled,
+    #[error("interrupted before any plan was found")]
+    Interrupted,
 }
 
 /// Plans a scenario: validation, the stages, and the report; or, when no plan
@@ -114,12 +176,22 @@ pub fn plan_warm(
     );
     let _entered = span.enter();
 
-    let outcome =
-        solve::solve(&model, named, time_limit, &options.cancel, warm).map_err(|e| match e {
-            solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
-            solve::StageFailure::Cancelled => PlanError::Cancelled,
-            other => PlanError::Solver(other.to_string()),
-        })?;
+    let outcome = solve::solve(
+        &model,
+        named,
+        time_limit,
+        &options.cancel,
+        options.progress.clone(),
+        warm,
+    )
+    .map_err(|e| match e {
+        solve::StageFailure::TimeLimit { .. } if options.cancel.is_interrupted() => {
+            PlanError::Interrupted
+        }
+        solve::StageFailure::TimeLimit { seconds } => PlanError::TimeLimit { seconds },
+        solve::StageFailure::Cancelled => PlanError::Cancelled,
+        other => PlanError::Solver(other.to_string()),
+    })?;
     let elapsed = || started.elapsed().as_secs_f64();
     let plan = match outcome {
         solve::Outcome::Solved(solved) => solved_plan(&model, solved, elapsed()),
@@ -150,6 +222,7 @@ pub fn plan_warm(
                     Some(other),
                     remaining,
                     &options.cancel,
+                    options.progress.clone(),
                     &mut WarmStart::default(),
                 ) {
                     Ok(solve::Outcome::Solved(solved)) => Ok(solved_plan(&model, solved, elapsed())),
@@ -172,6 +245,8 @@ pub fn plan_warm(
                     variables,
                     constraints,
                     stages,
+                    bound: None,
+                    may_promote: false,
                 },
             )
         }
@@ -199,6 +274,8 @@ fn solved_plan(model: &Model, solved: solve::Solved, seconds: f64) -> Plan {
             variables: solved.variables,
             constraints: solved.constraints,
             stages: solved.stages,
+            bound: model.has_integers().then_some(solved.bound),
+            may_promote: !solved.tier_cut_short,
         },
     )
 }
@@ -206,15 +283,12 @@ fn solved_plan(model: &Model, solved: solve::Solved, seconds: f64) -> Plan {
 /// A backend other than the one (named `first`) that called a scenario infeasible.
 fn second_opinion(first: &str, integers: bool) -> Backend {
     match (first, integers) {
-        ("microlp", false) => Backend::Clarabel,
-        ("microlp", true) => {
-            #[cfg(feature = "highs")]
-            return Backend::Highs;
-            #[cfg(not(feature = "highs"))]
-            return Backend::Microlp;
-        }
-        (_, true) => Backend::Microlp,
-        ("clarabel", false) => Backend::Microlp,
-        (_, false) => Backend::Clarabel,
+        ("lpsolve", false) => Backend::Clarabel,
+        (_, false) => Backend::LpSolve,
+        #[cfg(feature = "highs")]
+        ("lpsolve" | "microlp", true) => Backend::Highs,
+        #[cfg(not(feature = "highs"))]
+        ("lpsolve", true) => Backend::Microlp,
+        (_, true) => Backend::LpSolve,
     }
 }

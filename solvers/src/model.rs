@@ -62,7 +62,12 @@ pub struct Model {
     pub groups: Vec<GroupBound>,
     pub links: Vec<Link>,
     pub tier_tolerance: f64,
+    /// `policy.mipGap`: the relative gap at which a whole-unit plan is OPTIMAL.
+    pub mip_gap: f64,
 }
+
+/// `policy.mipGap` when absent: the usual solver default.
+pub const DEFAULT_MIP_GAP: f64 = 1e-4;
 
 impl Model {
     /// Builds the model of a scenario that passed validation.
@@ -223,6 +228,7 @@ impl Model {
             groups,
             links,
             tier_tolerance: s.policy.tier_tolerance.unwrap_or(0.0),
+            mip_gap: s.policy.mip_gap.unwrap_or(DEFAULT_MIP_GAP),
         }
     }
 

@@ -23,7 +23,7 @@ pub struct Plan {
     pub initiatives: Vec<InitiativePlan>,
     pub resources: Vec<ResourcePlan>,
     pub moves: Vec<Move>,
-    /// Binding capacity constraints, largest shadow price first.
+    /// Priced capacity constraints, largest `valueOfOnePercent` first.
     pub bottlenecks: Vec<Bottleneck>,
     /// For an INFEASIBLE scenario: the constraints to relax, and by how much.
     pub diagnosis: Vec<Relaxation>,
@@ -34,9 +34,12 @@ pub struct Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
-    /// Proven optimal.
+    /// Proven optimal: an LP solved, or a whole-unit search whose gap is within
+    /// `policy.mipGap`.
     Optimal,
-    /// The time limit was hit; the best plan found satisfies every constraint.
+    /// A time limit, a deadline or the user's interrupt stopped the search; the best
+    /// plan found satisfies every constraint and `solver.gap` says how far it may be
+    /// from the optimum.
     Feasible,
     /// No plan satisfies the constraints; see `diagnosis`.
     Infeasible,
@@ -99,12 +102,16 @@ pub struct Move {
     pub amount: f64,
 }
 
-/// A binding capacity constraint and what one more unit of it is worth.
+/// A priced capacity constraint and what more of it is worth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bottleneck {
     pub constraint: String,
+    /// Objective gained per extra unit of allocatable capacity (the row's dual).
     pub shadow_price: f64,
+    /// shadowPrice x allocatable capacity / 100: objective gained by one more percent
+    /// of the resource, comparable across units (FTE, USD, hours).
+    pub value_of_one_percent: f64,
 }
 
 /// A constraint an infeasible scenario must relax, in the constraint's own units.
@@ -124,6 +131,12 @@ pub struct SolverStats {
     pub variables: u32,
     pub constraints: u32,
     pub stages: u32,
+    /// Best proven bound on the final stage's objective: the objective for an LP, 0
+    /// for an INFEASIBLE plan.
+    pub bound: f64,
+    /// (bound - objective) / max(1, |objective|) >= 0: how far the plan may be from
+    /// the optimum, relative.
+    pub gap: f64,
 }
 
 /// The id moves use for the strategic reserve.

@@ -21,7 +21,16 @@ pub struct Provenance {
     pub variables: usize,
     pub constraints: usize,
     pub stages: u32,
+    /// The best proven bound on the final stage's objective; None for an LP or an
+    /// INFEASIBLE plan (bound = objective, or 0).
+    pub bound: Option<f64>,
+    /// A stopped search may count as OPTIMAL when its gap is within `policy.mipGap`;
+    /// not when an earlier tier's search was stopped.
+    pub may_promote: bool,
 }
+
+/// A relative gap this small is the round-off of re-evaluating the objective.
+const ROUND_OFF: f64 = 1e-12;
 
 /// The plan of activities `a[i,t]` with capacity shadow prices `price[r,t]`.
 pub fn plan(
@@ -55,16 +64,39 @@ pub fn plan(
             }
         })
         .collect();
+    let objective = value - move_cost;
+    let (bound, gap) = match (provenance.status, provenance.bound) {
+        (Status::Infeasible, _) => (0.0, 0.0),
+        (_, None) => (objective, 0.0),
+        // A bound within round-off of the objective (either side) proves it.
+        (_, Some(bound)) => {
+            let gap = (bound - objective) / objective.abs().max(1.0);
+            if gap <= ROUND_OFF {
+                (objective, 0.0)
+            } else {
+                (bound, gap)
+            }
+        }
+    };
+    let status = match provenance.status {
+        Status::Feasible
+            if gap <= model.mip_gap && provenance.bound.is_some() && provenance.may_promote =>
+        {
+            Status::Optimal
+        }
+        Status::Optimal if gap > model.mip_gap => Status::Feasible,
+        status => status,
+    };
     Plan {
-        status: provenance.status,
-        objective: value - move_cost,
+        status,
+        objective,
         value,
         move_cost,
         baseline: baseline(model),
         initiatives,
         resources,
         moves: moves(model, activities),
-        bottlenecks: bottlenecks(model, shadow_prices),
+        bottlenecks: bottlenecks(model, shadow_prices, objective),
         diagnosis,
         solver: SolverStats {
             name: provenance.solver,
@@ -72,6 +104,8 @@ pub fn plan(
             variables: provenance.variables as u32,
             constraints: provenance.constraints as u32,
             stages: provenance.stages,
+            bound,
+            gap,
         },
     }
 }
@@ -128,19 +162,23 @@ pub fn change(current: f64, end: f64) -> Change {
     }
 }
 
-/// `capacity` rows whose price exceeds 1e-9, largest first, ties by name.
-fn bottlenecks(model: &Model, shadow_prices: &Array2<f64>) -> Vec<Bottleneck> {
+/// `capacity` rows whose one more percent is worth more than 1e-9 x max(1,
+/// |objective|), largest `valueOfOnePercent` first, ties by name: prices per unit do
+/// not compare across units (per FTE, per USD), a percent of capacity does.
+fn bottlenecks(model: &Model, shadow_prices: &Array2<f64>, objective: f64) -> Vec<Bottleneck> {
+    let threshold = 1e-9 * objective.abs().max(1.0);
     let mut list: Vec<Bottleneck> = shadow_prices
         .indexed_iter()
-        .filter(|(_, &price)| price > 1e-9)
         .map(|((r, t), &price)| Bottleneck {
             constraint: model.row_name(crate::lp::RowKind::Capacity { r, t }),
             shadow_price: price,
+            value_of_one_percent: price * model.allocatable[[r, t]] / 100.0,
         })
+        .filter(|b| b.value_of_one_percent > threshold)
         .collect();
     list.sort_by(|x, y| {
-        y.shadow_price
-            .total_cmp(&x.shadow_price)
+        y.value_of_one_percent
+            .total_cmp(&x.value_of_one_percent)
             .then_with(|| x.constraint.cmp(&y.constraint))
     });
     list

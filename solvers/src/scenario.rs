@@ -226,9 +226,18 @@ pub struct Policy {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_limit_seconds: Option<f64>,
-    /// `auto` (or empty), `clarabel`, `microlp`, or another compiled-in backend.
+    /// `auto` (or empty), `clarabel`, `lpsolve`, `microlp`, or another compiled-in
+    /// backend.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub solver: String,
+    /// Relative gap at which a whole-unit plan counts as OPTIMAL; absent: 1e-4.
+    #[serde(
+        default,
+        alias = "mip_gap",
+        deserialize_with = "proto_json::optional_double",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mip_gap: Option<f64>,
 }
 
 /// Why a scenario's JSON could not be read: the field path and what was wrong there.

@@ -5,7 +5,7 @@
 //! A time limit is shared by the stages: a stage that runs out with a feasible
 //! point ends the solve there, with that point as a FEASIBLE plan.
 
-use crate::backend::{Backend, Solution, SolveFailure, StageSolver};
+use crate::backend::{Backend, Search, Solution, SolveFailure, StageSolver};
 use crate::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, RowKind};
 use crate::model::Model;
@@ -22,14 +22,19 @@ pub struct Solvers {
 }
 
 impl Solvers {
-    /// Largest LP for which `auto` takes a simplex vertex (whole, few moves) and a
-    /// second, interior-point solve for prices; above it the simplex is too slow
-    /// (measured: 15 ms at 750 columns, 1.3 s at 6,000) and Clarabel does both.
-    pub const VERTEX_COLUMNS: usize = 2_500;
+    /// Largest LP for which `auto` in the default build takes lp_solve's simplex (a
+    /// vertex and its basis's exact duals in one solve); above it Clarabel's interior
+    /// point is faster. Measured in BENCHMARKS.md.
+    pub const VERTEX_COLUMNS: usize = 3_000;
 
     /// The backends for a model: `named` is the scenario's `policy.solver`, None for auto.
     pub fn choose(named: Option<Backend>, model: &Model, columns: usize) -> Solvers {
         match named {
+            // microlp has no duals: lp_solve prices its vertex.
+            Some(Backend::Microlp) if !model.has_integers() => Solvers {
+                primal: Backend::Microlp,
+                prices: Some(Backend::LpSolve),
+            },
             Some(backend) => Solvers {
                 primal: backend,
                 prices: None,
@@ -49,17 +54,16 @@ impl Solvers {
         }
     }
 
+    /// Without HiGHS: lp_solve for whole units (within 0.5% of the optimum in a
+    /// second on the generated 100x4x6 all-integral portfolio, where microlp stays 36%
+    /// short) and for LPs up to `VERTEX_COLUMNS` (a vertex and exact prices in one
+    /// solve); Clarabel above.
     #[cfg(not(feature = "highs"))]
     fn auto(model: &Model, columns: usize) -> Solvers {
-        if model.has_integers() {
+        if model.has_integers() || columns <= Self::VERTEX_COLUMNS {
             Solvers {
-                primal: Backend::Microlp,
+                primal: Backend::LpSolve,
                 prices: None,
-            }
-        } else if columns <= Self::VERTEX_COLUMNS {
-            Solvers {
-                primal: Backend::Microlp,
-                prices: Some(Backend::Clarabel),
             }
         } else {
             Solvers {
@@ -79,9 +83,15 @@ pub struct Solved {
     pub shadow_prices: Array2<f64>,
     /// False when a time limit cut the search short.
     pub proven_optimal: bool,
+    /// The best proven bound on the final stage's objective (for an LP, the
+    /// objective; for a stopped search, what the solver proved or the LP relaxation).
+    pub bound: f64,
+    /// True when a tier stage's search was stopped before it proved its value: the
+    /// plan is then not optimal, whatever the final stage's gap.
+    pub tier_cut_short: bool,
     pub stages: u32,
-    /// What produced the plan: `clarabel`, `microlp`, or `microlp+clarabel` (a
-    /// simplex vertex priced by an interior-point solve).
+    /// What produced the plan: the backend's name, or `primal+prices` when a second
+    /// backend priced the first one's point.
     pub solver: String,
     pub variables: usize,
     pub constraints: usize,
@@ -118,11 +128,12 @@ pub enum StageFailure {
 /// Round-off a later stage may lose on an earlier tier's value (see the model document).
 const TIER_SLACK: f64 = 1e-7;
 
-/// The shared clock of a solve's stages.
+/// The shared clock of a solve's stages, and who watches them.
 struct Clock {
     started: Instant,
     limit: Option<f64>,
     cancel: crate::Cancel,
+    search: Search,
 }
 
 impl Clock {
@@ -157,16 +168,16 @@ pub struct WarmStart {
 
 impl WarmStart {
     /// Stage n's kept solver, when it kept one for `backend`.
-    fn take(&mut self, n: usize, backend: Backend) -> Option<StageSolver> {
+    fn take(&mut self, n: usize, backend: Backend, search: &Search) -> Option<StageSolver> {
         #[cfg(feature = "highs")]
         if backend == Backend::Highs {
             return self
                 .stages
                 .get_mut(n)
                 .and_then(Option::take)
-                .map(|session| StageSolver::resuming(backend, session));
+                .map(|session| StageSolver::resuming(backend, search.clone(), session));
         }
-        let _ = (n, backend);
+        let _ = (n, backend, search);
         None
     }
 
@@ -201,12 +212,17 @@ pub fn solve(
     named: Option<Backend>,
     time_limit: Option<f64>,
     cancel: &crate::Cancel,
+    progress: Option<std::sync::Arc<crate::Progress>>,
     warm: &mut WarmStart,
 ) -> Result<Outcome, StageFailure> {
     let clock = Clock {
         started: Instant::now(),
         limit: time_limit,
         cancel: cancel.clone(),
+        search: Search {
+            mip_gap: model.mip_gap,
+            progress,
+        },
     };
     let (mut formulation, solvers) = {
         let _span = tracing::debug_span!("formulate").entered();
@@ -230,6 +246,7 @@ pub fn solve(
     // plan on, from the same stage's model in the previous plan (a model cannot be in
     // both places, and the previous plan's is the closer start).
     let mut carried: Option<StageSolver> = None;
+    let mut tier_cut_short = false;
     let mut last_point: Option<(Vec<f64>, Backend)> = None;
     for (n, &stage) in stages.iter().enumerate() {
         let number = n as u32 + 1;
@@ -238,13 +255,25 @@ pub fn solve(
             return Err(StageFailure::Cancelled);
         }
         let mut primal = warm
-            .take(n, solvers.primal)
+            .take(n, solvers.primal, &clock.search)
             .or_else(|| carried.take())
-            .unwrap_or_else(|| StageSolver::new(solvers.primal));
+            .unwrap_or_else(|| StageSolver::searching(solvers.primal, clock.search.clone()));
         formulation.set_objective(model, stage);
         let pricing = solvers.prices.filter(|_| stage == Stage::Final);
+        // A whole-unit search may use all the time it is given: each stage gets its
+        // share of what is left, so a tier stage cannot starve the final one.
+        let stage_clock = Clock {
+            started: Instant::now(),
+            limit: clock
+                .remaining()
+                .filter(|_| model.has_integers())
+                .map(|left| left / (stages.len() - n) as f64)
+                .or(clock.remaining()),
+            cancel: clock.cancel.clone(),
+            search: clock.search.clone(),
+        };
         let ((mut result, mut used), early_prices) =
-            solve_stage_pricing_beside(&mut primal, pricing, &formulation, &clock);
+            solve_stage_pricing_beside(&mut primal, pricing, &formulation, &stage_clock);
         let mut loosened = false;
         // The earlier tiers' floors came from a solver's point, exact only to its
         // tolerance; a floor a hair too high empties this stage (an interior-point
@@ -261,7 +290,7 @@ pub fn solve(
             );
             loosen_tier_floors(&mut formulation, step);
             loosened = true;
-            (result, used) = solve_stage(&mut primal, &formulation, &clock);
+            (result, used) = solve_stage(&mut primal, &formulation, &stage_clock);
         }
         let solution = match result {
             Ok(solution) => solution,
@@ -277,14 +306,20 @@ pub fn solve(
             Err(SolveFailure::TimeLimit) => {
                 // An earlier stage's point satisfies every constraint: report it.
                 return match last_point {
-                    Some((x, solver)) => Ok(Outcome::Solved(solved(
-                        &formulation,
-                        &x,
-                        None,
-                        false,
-                        number - 1,
-                        solver.name().to_string(),
-                    ))),
+                    Some((x, solver)) => {
+                        let bound = relaxation_bound(&mut formulation, model, &x);
+                        let mut plan = solved(
+                            &formulation,
+                            &x,
+                            None,
+                            false,
+                            bound,
+                            number - 1,
+                            solver.name().to_string(),
+                        );
+                        plan.tier_cut_short = true;
+                        Ok(Outcome::Solved(plan))
+                    }
                     None => Err(StageFailure::TimeLimit {
                         seconds: time_limit.unwrap_or(0.0),
                     }),
@@ -303,15 +338,22 @@ pub fn solve(
         } else {
             carried = Some(primal);
         }
-        if !solution.proven_optimal {
-            return Ok(Outcome::Solved(solved(
+        if !solution.proven_optimal && stage == Stage::Final {
+            let bound = match (stage, solution.bound) {
+                (Stage::Final, Some(bound)) => bound,
+                _ => relaxation_bound(&mut formulation, model, &solution.x),
+            };
+            let mut plan = solved(
                 &formulation,
                 &solution.x,
                 None,
                 false,
+                bound,
                 number,
                 used.name().to_string(),
-            )));
+            );
+            plan.tier_cut_short = tier_cut_short;
+            return Ok(Outcome::Solved(plan));
         }
         if stage == Stage::Final {
             let (duals, solver) = match (solution.duals, solvers.prices) {
@@ -325,16 +367,23 @@ pub fn solve(
                 },
                 (None, None) => (None, used.name().to_string()),
             };
-            return Ok(Outcome::Solved(solved(
+            let bound = solution
+                .bound
+                .unwrap_or_else(|| formulation.lp.objective_at(&solution.x));
+            let mut plan = solved(
                 &formulation,
                 &solution.x,
                 duals.as_deref(),
-                true,
+                !tier_cut_short,
+                bound,
                 number,
                 solver,
-            )));
+            );
+            plan.tier_cut_short = tier_cut_short;
+            return Ok(Outcome::Solved(plan));
         }
         if let Stage::Tier(tier) = stage {
+            tier_cut_short |= !solution.proven_optimal;
             keep_tier_value(&mut formulation, model, tier, &solution.x);
         }
         last_point = Some((solution.x, used));
@@ -353,9 +402,13 @@ pub fn final_stage(
         started: Instant::now(),
         limit: time_limit,
         cancel: crate::Cancel::default(),
+        search: Search {
+            mip_gap: model.mip_gap,
+            progress: None,
+        },
     };
     let (mut formulation, solvers) = formulate(model, named);
-    let mut primal = StageSolver::new(solvers.primal);
+    let mut primal = StageSolver::searching(solvers.primal, clock.search.clone());
     for (n, tier) in model.tiers().into_iter().enumerate() {
         formulation.set_objective(model, Stage::Tier(tier));
         let (result, used) = solve_stage(&mut primal, &formulation, &clock);
@@ -405,27 +458,54 @@ fn solve_stage_pricing_beside(
 /// A stage's outcome and the backend that produced it.
 type Attempt = (Result<Solution, SolveFailure>, Backend);
 
-/// Solves one stage; when Clarabel stalls (a feasible set with almost no interior
-/// makes an interior-point method diverge) the simplex of microlp takes over, so a
-/// numerically hard scenario still gets its plan, without duals.
+/// Solves one stage. An answer that failed its check, a stalled solver, or an
+/// "unbounded" (validation rules that out) says more about the solver than about the
+/// scenario: another backend solves the stage again, and its answer is checked too.
 fn solve_stage(solver: &mut StageSolver, formulation: &Formulation, clock: &Clock) -> Attempt {
     let started = Instant::now();
     let backend = solver.backend();
-    let result = match solver.solve(&formulation.lp, clock.remaining(), &clock.cancel) {
-        Err(SolveFailure::Solver(message)) if backend == Backend::Clarabel => {
-            tracing::warn!(%message, "clarabel failed; retrying the stage with microlp");
-            let retry = Backend::Microlp.solve(&formulation.lp, clock.remaining(), &clock.cancel);
-            return (retry, Backend::Microlp);
-        }
-        result => result,
-    };
+    let result = solver.solve(&formulation.lp, clock.remaining(), &clock.cancel);
     tracing::debug!(
         solver = backend.name(),
         elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
         ok = result.is_ok(),
         "stage solved"
     );
-    (result, backend)
+    match (
+        &result,
+        second_backend(backend, formulation.lp.has_integers()),
+    ) {
+        (
+            Err(
+                failure @ (SolveFailure::Solver(_)
+                | SolveFailure::Unbounded
+                | SolveFailure::Unreliable(_)),
+            ),
+            Some(other),
+        ) => {
+            tracing::warn!(
+                first = backend.name(),
+                second = other.name(),
+                %failure,
+                "solving the stage again with another backend"
+            );
+            let mut retry = StageSolver::searching(other, clock.search.clone());
+            let result = retry.solve(&formulation.lp, clock.remaining(), &clock.cancel);
+            (result, other)
+        }
+        _ => (result, backend),
+    }
+}
+
+/// The backend that re-solves a stage `first` could not be trusted with.
+fn second_backend(first: Backend, integers: bool) -> Option<Backend> {
+    match (first, integers) {
+        (Backend::Clarabel, _) | (Backend::Microlp, _) => Some(Backend::LpSolve),
+        (Backend::LpSolve, false) => Some(Backend::Clarabel),
+        (Backend::LpSolve, true) => Some(Backend::Microlp),
+        #[cfg(feature = "highs")]
+        (Backend::Highs, _) => None,
+    }
 }
 
 /// The final stage's duals from a second backend. Any optimal dual pairs with any
@@ -465,23 +545,26 @@ fn loosen_tier_floors(formulation: &mut Formulation, step: f64) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn solved(
     formulation: &Formulation,
     x: &[f64],
     duals: Option<&[f64]>,
     proven_optimal: bool,
+    bound: f64,
     stages: u32,
     solver: String,
 ) -> Solved {
+    let objective = formulation.lp.objective_at(x);
     let shadow_prices = formulation.capacity_rows.mapv(|row| match (row, duals) {
         (Some(index), Some(duals)) => {
             let row = &formulation.lp.rows[index];
             let lhs: f64 = row.terms.iter().map(|&(col, coef)| coef * x[col]).sum();
             // Complementary slackness: a row with room left has price 0 in every
-            // optimal dual, whatever round-off the interior-point dual carries.
+            // optimal dual, whatever round-off an interior-point dual carries.
             let binding = row.rhs - lhs <= 1e-6 * row.rhs.abs().max(1.0);
             if binding {
-                clean_price(duals[index])
+                clean_price(duals[index], row.rhs, objective)
             } else {
                 0.0
             }
@@ -492,6 +575,8 @@ fn solved(
         activities: formulation.activities_within_bounds(x),
         shadow_prices,
         proven_optimal,
+        bound,
+        tier_cut_short: false,
         stages,
         solver,
         variables: formulation.lp.columns.len(),
@@ -499,12 +584,35 @@ fn solved(
     }
 }
 
-/// A capacity row's price is >= 0 in theory; interior-point round-off leaves
-/// slightly negative or tiny positive values on rows that do not bind.
-fn clean_price(dual: f64) -> f64 {
-    if dual > 1e-9 {
+/// A capacity row's price is >= 0 in theory; round-off leaves slightly negative or
+/// tiny positive values on rows that do not bind. Only a price whose one percent of
+/// capacity is worth within 1e-12 of the objective is round-off (the model
+/// document): 5e-10 per USD on 1e10 USD is a real price.
+fn clean_price(dual: f64, allocatable: f64, objective: f64) -> f64 {
+    let worth = dual * allocatable.abs() / 100.0;
+    if dual > 0.0 && worth > 1e-12 * objective.abs().max(1.0) {
         dual
     } else {
         0.0
+    }
+}
+
+/// A bound on the final stage's objective when the search stopped before the final
+/// stage proved one: the LP relaxation of the program as it stands (the tier floors
+/// reached so far only tighten the final stage), under the final objective.
+fn relaxation_bound(formulation: &mut Formulation, model: &Model, x: &[f64]) -> f64 {
+    formulation.set_objective(model, Stage::Final);
+    let mut relaxation = formulation.lp.clone();
+    relaxation
+        .columns
+        .iter_mut()
+        .for_each(|c| c.integer = false);
+    let reached = formulation.lp.objective_at(x);
+    match Backend::LpSolve.solve(&relaxation, None, &crate::Cancel::default()) {
+        Ok(solution) => relaxation.objective_at(&solution.x).max(reached),
+        Err(failure) => {
+            tracing::warn!(%failure, "no bound: the relaxation failed; reporting the plan's own objective");
+            reached
+        }
     }
 }

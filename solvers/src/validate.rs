@@ -240,6 +240,12 @@ impl Checker {
         let resources: BTreeSet<&str> = s.resources.iter().map(|r| r.id.as_str()).collect();
         for (k, i) in s.initiatives.iter().enumerate() {
             let at = format!("initiatives[{k}]");
+            if i.id == crate::plan::RESERVE {
+                self.push(
+                    format!("{at}.id"),
+                    "\"reserve\" is the strategic reserve's name in moves; choose another id",
+                );
+            }
             for (r, &x) in &i.requirements {
                 let path = format!("{at}.requirements.{r}");
                 if !resources.contains(r.as_str()) {
@@ -381,6 +387,11 @@ impl Checker {
         let p = &s.policy;
         self.optional_non_negative("policy.tierTolerance", p.tier_tolerance);
         self.optional_non_negative("policy.timeLimitSeconds", p.time_limit_seconds);
+        if let Some(gap) = self.optional_finite("policy.mipGap", p.mip_gap) {
+            if !(0.0..1.0).contains(&gap) {
+                self.push("policy.mipGap", format!("must be in [0, 1), got {gap}"));
+            }
+        }
         match Backend::from_name(&p.solver) {
             Err(message) => self.push("policy.solver", message),
             Ok(Some(backend)) if !backend.supports_integers() => {
@@ -388,7 +399,7 @@ impl Checker {
                     self.push(
                         "policy.solver",
                         format!(
-                            "{} cannot solve integral initiatives (initiatives[{k}] is integral); use auto or microlp",
+                            "{} cannot solve integral initiatives (initiatives[{k}] is integral); use auto, lpsolve or microlp",
                             backend.name()
                         ),
                     );

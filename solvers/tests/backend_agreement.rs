@@ -1,5 +1,6 @@
 //! Backends agree: Clarabel (and HiGHS, with its feature) reach microlp's optimum on random LPs, and
-//! microlp's whole-unit plans match an exhaustive search on small random MILPs.
+//! microlp's and lp_solve's whole-unit plans match an exhaustive search on small random MILPs,
+//! with a bound that is a true bound and a gap that says how far off a plan may be.
 
 mod common;
 #[path = "common/random.rs"]
@@ -57,6 +58,47 @@ proptest! {
             None => prop_assert_eq!(p.status, Status::Infeasible, "seed {}", seed),
             Some(best) => prop_assert!((p.objective - best).abs() <= 1e-6 * best.abs().max(1.0),
                 "seed {seed}: highs {} vs exhaustive {best}", p.objective),
+        }
+    }
+
+    #[test]
+    fn lpsolve_asked_for_a_proof_finds_the_best_whole_unit_plan_on_small_milps(seed in any::<u64>()) {
+        let mut s = small_integral_scenario(seed);
+        s.policy.solver = "lpsolve".to_string();
+        s.policy.mip_gap = Some(0.0);
+        let p = plan(&s, &PlanOptions::default()).unwrap();
+        match exhaustive_best(&s) {
+            None => prop_assert_eq!(p.status, Status::Infeasible, "seed {}", seed),
+            Some(best) => {
+                prop_assert_eq!(p.status, Status::Optimal, "seed {}", seed);
+                prop_assert!((p.objective - best).abs() <= 1e-6 * best.abs().max(1.0),
+                    "seed {seed}: lpsolve {} vs exhaustive {best}", p.objective);
+            }
+        }
+    }
+
+    #[test]
+    fn whole_unit_plans_report_an_honest_bound_and_gap(seed in any::<u64>()) {
+        let s = small_integral_scenario(seed);
+        let p = plan(&s, &PlanOptions::default()).unwrap();
+        let Some(best) = exhaustive_best(&s) else {
+            prop_assert_eq!(p.status, Status::Infeasible, "seed {}", seed);
+            return Ok(());
+        };
+        let tol = 1e-6 * best.abs().max(1.0);
+        let (bound, gap) = (p.solver.bound, p.solver.gap);
+        // The bound is a true bound: nothing better than it exists.
+        prop_assert!(bound >= best - tol, "seed {seed}: bound {bound} below the best {best}");
+        prop_assert!(p.objective <= best + tol, "seed {seed}: objective {} above the best {best}", p.objective);
+        prop_assert!((gap - (bound - p.objective) / p.objective.abs().max(1.0)).abs() <= 1e-12,
+            "seed {seed}: gap {gap} is not (bound - objective) / max(1, |objective|)");
+        // No tighter than the plain LP relaxation can prove, no looser than it gives.
+        let mut relaxed = s.clone();
+        relaxed.initiatives.iter_mut().for_each(|i| i.integral = false);
+        let lp = plan(&relaxed, &PlanOptions::default()).unwrap();
+        prop_assert!(bound <= lp.objective + tol, "seed {seed}: bound {bound} above the relaxation {}", lp.objective);
+        if p.status == Status::Optimal {
+            prop_assert!(gap <= 1e-4, "seed {seed}: OPTIMAL with gap {gap}");
         }
     }
 

@@ -310,7 +310,7 @@ fn integral_initiatives_run_in_whole_units() {
     let expected = if cfg!(feature = "highs") {
         "highs"
     } else {
-        "microlp"
+        "lpsolve"
     };
     assert_eq!(plan.solver.name, expected);
     assert_all_close(&activity(&plan, "a"), &[3.0]);

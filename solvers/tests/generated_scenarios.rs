@@ -11,7 +11,7 @@ use fluidity_solvers::{plan, validate::variable_count, PlanOptions};
 
 fn medium(seed: u64) -> fluidity_solvers::Scenario {
     generate(Shape {
-        initiatives: 110,
+        initiatives: 120,
         resources: 4,
         periods: 6,
         seed,

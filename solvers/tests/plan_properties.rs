@@ -108,7 +108,7 @@ proptest! {
             }
         }
         let mut sorted = p.bottlenecks.clone();
-        sorted.sort_by(|x, y| y.shadow_price.total_cmp(&x.shadow_price).then(x.constraint.cmp(&y.constraint)));
+        sorted.sort_by(|x, y| y.value_of_one_percent.total_cmp(&x.value_of_one_percent).then(x.constraint.cmp(&y.constraint)));
         prop_assert_eq!(sorted, p.bottlenecks.clone());
     }
 

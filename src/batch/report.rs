@@ -102,7 +102,7 @@ fn summary(out: &mut String, entries: &[Entry]) {
                     num(p.plan.baseline.value),
                     signed(p.plan.objective - p.plan.baseline.value),
                     escape(b.map_or("none", |b| b.constraint.as_str())),
-                    b.map_or("-".to_string(), |b| num(b.shadow_price)),
+                    b.map_or("-".to_string(), |b| crate::numbers::price(b.shadow_price)),
                     p.plan.moves.len()
                 );
             }
@@ -152,6 +152,14 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
         num(plan.baseline.value),
         signed(plan.objective - plan.baseline.value)
     );
+    if plan.solver.gap > 0.0 || plan.status == Status::Feasible {
+        let _ = write!(
+            out,
+            "<p>Best bound <b>{}</b>, gap <b>{}</b>: the optimum is at most that far above this plan.</p>",
+            num(plan.solver.bound),
+            crate::numbers::percent(plan.solver.gap)
+        );
+    }
     if plan.status == Status::Infeasible {
         out.push_str("<h3>No plan satisfies every constraint. Relax:</h3><table><tr><th class=\"l\">constraint</th><th>by</th></tr>");
         for d in &plan.diagnosis {
@@ -168,9 +176,10 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
         Some(b) => {
             let _ = write!(
                 out,
-                "<p>Bottleneck: <b>{}</b>; one more unit of it is worth <b>{}</b>.</p>",
+                "<p>Bottleneck: <b>{}</b>; one more percent of it is worth <b>{}</b> ({} per unit).</p>",
                 escape(&b.constraint),
-                num(b.shadow_price)
+                num(b.value_of_one_percent),
+                crate::numbers::price(b.shadow_price)
             );
         }
         None => out.push_str("<p>No capacity constraint binds.</p>"),
@@ -233,7 +242,7 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
                 out,
                 "<td>{}</td><td>{}</td>",
                 num(r.reserve[t]),
-                num(r.shadow_price[t])
+                crate::numbers::price(r.shadow_price[t])
             );
         }
         out.push_str("</tr>");

@@ -1,6 +1,8 @@
 //! `fluidity batch DIR --out DIR`: every scenario of a folder, in parallel, with a
-//! progress bar on a terminal and quiet lines otherwise. SIGINT or SIGTERM stops it
-//! between scenarios: what was written stays whole, nothing is half-written.
+//! progress bar on a terminal (with the live state of a whole-unit search) and quiet
+//! lines otherwise. SIGINT or SIGTERM stops it: whole-unit searches under way end with
+//! their best plan, no new scenario starts; what was written stays whole, nothing is
+//! half-written.
 
 use crate::cli::{BatchArgs, Format};
 use crate::render::{self, Align};
@@ -9,7 +11,7 @@ use anyhow::{anyhow, Context, Result};
 use fluidity::batch::{self, Entry, InProcess, Planner};
 use fluidity::client::Remote;
 use fluidity::files::TEMP_SUFFIX;
-use fluidity_solvers::PlanOptions;
+use fluidity_solvers::{Cancel, PlanOptions, Progress, ProgressReport};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,16 +35,6 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         signal_hook::flag::register(signal, stop.clone())
             .context("cannot install the signal handlers")?;
     }
-    let planner: Box<dyn Planner> = match args.remote.endpoint() {
-        Some(endpoint) => {
-            Box::new(Remote::new(endpoint).context("cannot start the client runtime")?)
-        }
-        None => Box::new(InProcess(PlanOptions {
-            limits: args.limits.limits(),
-            time_limit: None,
-            ..PlanOptions::default()
-        })),
-    };
     let workers = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -58,6 +50,26 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         );
         bar
     });
+    // In process, a stop also interrupts the whole-unit searches under way: each ends
+    // with its best plan found (FEASIBLE, with its gap) instead of running on.
+    let planner: Box<dyn Planner> = match args.remote.endpoint() {
+        Some(endpoint) => {
+            Box::new(Remote::new(endpoint).context("cannot start the client runtime")?)
+        }
+        None => Box::new(InProcess(PlanOptions {
+            limits: args.limits.limits(),
+            time_limit: None,
+            cancel: Cancel::default().with_interrupt(stop.clone()),
+            progress: bar.clone().map(|bar| {
+                let show: Arc<Progress> = Arc::new(move |report: &ProgressReport| {
+                    if report.elapsed >= 1.0 {
+                        bar.set_message(crate::watch::describe(report));
+                    }
+                });
+                show
+            }),
+        })),
+    };
     let write_errors = std::sync::Mutex::new(Vec::new());
     let done = |entry: &Entry| {
         if let Err(e) = batch::write_entry(&args.out, entry) {

@@ -2,6 +2,7 @@
 //! write the plan. Both paths print the same bytes for the same plan.
 
 use crate::cli::{Format, PlanArgs};
+use crate::watch::Watch;
 use crate::{input, output, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity::client::{self, RemoteError};
@@ -23,15 +24,26 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
     let name = input::display_name(&args.file);
     let plan = match args.remote.endpoint() {
         None => {
+            let (watch, cancel, progress) = Watch::start()?;
             let options = PlanOptions {
                 limits: args.limits.limits(),
                 time_limit: None,
-                ..PlanOptions::default()
+                cancel,
+                progress,
             };
-            plan(&scenario, &options).map_err(|e| match e {
+            let planned = plan(&scenario, &options);
+            let interrupted = watch.finish();
+            let plan = planned.map_err(|e| match e {
                 PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
                 other => anyhow!("cannot plan {name}: {other}"),
-            })?
+            })?;
+            if interrupted {
+                eprintln!(
+                    "interrupted: the best plan found so far follows (gap {})",
+                    fluidity::numbers::percent(plan.solver.gap)
+                );
+            }
+            plan
         }
         Some(endpoint) => runtime()?
             .block_on(client::plan(&endpoint, &scenario))

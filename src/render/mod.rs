@@ -71,7 +71,7 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
     };
     let status = match plan.status {
         Status::Optimal => "OPTIMAL",
-        Status::Feasible => "FEASIBLE (time limit reached; best plan found)",
+        Status::Feasible => "FEASIBLE (the search was stopped; best plan found)",
         Status::Infeasible => "INFEASIBLE (no plan satisfies every constraint)",
     };
     let _ = writeln!(out, "{title}: {status}");
@@ -87,6 +87,15 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
         num(plan.value),
         num(plan.move_cost)
     );
+    let s = &plan.solver;
+    if s.gap > 0.0 || plan.status == Status::Feasible {
+        let _ = writeln!(
+            out,
+            "  best bound {}, gap {}: the optimum is at most that far above this plan",
+            num(s.bound),
+            fluidity::numbers::percent(s.gap)
+        );
+    }
     let gain = plan.objective - b.value;
     let _ = writeln!(
         out,
@@ -181,7 +190,7 @@ fn resources(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 num(r.used[t]),
                 num(r.reserve[t]),
                 share,
-                num(r.shadow_price[t]),
+                fluidity::numbers::price(r.shadow_price[t]),
             ]);
         }
     }
@@ -247,7 +256,7 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
     const SHOWN: usize = 10;
     let _ = writeln!(
         out,
-        "\nBottlenecks (value of one more unit of allocatable capacity)"
+        "\nBottlenecks (what one more percent of allocatable capacity is worth)"
     );
     if plan.bottlenecks.is_empty() {
         let _ = writeln!(
@@ -260,12 +269,18 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
         .bottlenecks
         .iter()
         .take(SHOWN)
-        .map(|b| vec![b.constraint.clone(), num(b.shadow_price)])
+        .map(|b| {
+            vec![
+                b.constraint.clone(),
+                num(b.value_of_one_percent),
+                fluidity::numbers::price(b.shadow_price),
+            ]
+        })
         .collect();
     table(
         out,
-        &["constraint", "shadow price"],
-        &[Align::Left, Align::Right],
+        &["constraint", "value of 1%", "price per unit"],
+        &[Align::Left, Align::Right, Align::Right],
         &rows,
     );
     if plan.bottlenecks.len() > SHOWN {

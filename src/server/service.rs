@@ -136,6 +136,7 @@ impl Planner {
                 limits: self.config.limits,
                 time_limit,
                 cancel,
+                progress: None,
             },
             CancelOnDrop(Some(flag)),
         )

@@ -44,6 +44,8 @@ pub fn from_plan_error(error: &PlanError, deadline_set: bool) -> Status {
         )),
         PlanError::Solver(message) => Status::internal(format!("the solver failed: {message}")),
         PlanError::Cancelled => Status::cancelled("the call was cancelled"),
+        // The server raises no interrupt; a cancelled call is the nearest meaning.
+        PlanError::Interrupted => Status::cancelled("the solve was interrupted"),
     }
 }
 
