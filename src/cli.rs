@@ -186,7 +186,8 @@ pub struct PlanArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Override the scenario's policy.solver (auto, clarabel, microlp).
+    /// Override the scenario's policy.solver (auto, lpsolve, clarabel, microlp; highs in
+    /// the highs build).
     #[arg(long)]
     pub solver: Option<String>,
     /// Cap the solve time in seconds (the tighter of this and policy.timeLimitSeconds applies).

@@ -24,9 +24,10 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// A price per unit: like [`num`] from 0.01 up; smaller ones keep three significant
-/// digits, so 0.00044 per USD is not shown as 0: `0.00044`, `5e-10`.
-pub fn price(x: f64) -> String {
+/// A number that may be tiny (a price per USD, the value of a scenario in units of
+/// 1e-9): like [`num`] from 0.01 up; smaller ones keep three significant digits, so
+/// 0.00044 per USD is not shown as 0: `0.00044`, `5e-10`.
+pub fn significant(x: f64) -> String {
     if x == 0.0 || x.abs() >= 0.01 || !x.is_finite() {
         return num(x);
     }
@@ -43,21 +44,21 @@ pub fn price(x: f64) -> String {
 
 /// A relative gap as a percentage: `1.22%`, `0.0081%`, `0%`.
 pub fn percent(gap: f64) -> String {
-    format!("{}%", price(100.0 * gap))
+    format!("{}%", significant(100.0 * gap))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{num, percent, price};
+    use super::{num, percent, significant};
 
     #[test]
     fn small_prices_keep_their_significant_digits() {
-        assert_eq!(price(0.0), "0");
-        assert_eq!(price(6.4212), "6.42");
-        assert_eq!(price(0.00044), "0.00044");
-        assert_eq!(price(0.0004412), "0.000441");
-        assert_eq!(price(5e-10), "5e-10");
-        assert_eq!(price(4.4e-5), "4.4e-5");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(significant(6.4212), "6.42");
+        assert_eq!(significant(0.00044), "0.00044");
+        assert_eq!(significant(0.0004412), "0.000441");
+        assert_eq!(significant(5e-10), "5e-10");
+        assert_eq!(significant(4.4e-5), "4.4e-5");
         assert_eq!(percent(0.0122), "1.22%");
         assert_eq!(percent(0.0), "0%");
     }

@@ -118,20 +118,7 @@ impl HighsSession {
             .try_solve()
             .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
         self.spent += started.elapsed().as_secs_f64();
-        let proven_optimal = match solved.status() {
-            HighsModelStatus::Optimal => true,
-            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
-                return Err(SolveFailure::Infeasible)
-            }
-            HighsModelStatus::Unbounded => return Err(SolveFailure::Unbounded),
-            HighsModelStatus::ReachedTimeLimit
-            | HighsModelStatus::ReachedIterationLimit
-            | HighsModelStatus::ReachedInterrupt => false,
-            other => return Err(SolveFailure::Solver(format!("HiGHS: {other:?}"))),
-        };
-        if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
-            return Err(SolveFailure::TimeLimit);
-        }
+        let proven_optimal = outcome(&solved)?;
         let solution = solved.get_solution();
         let x = solution.columns().to_vec();
         let duals = solution.dual_rows().iter().map(|d| DUAL_SIGN * d).collect();
@@ -256,6 +243,23 @@ fn solve_scaled_milp(
     let solved = model
         .try_solve()
         .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+    let proven_optimal = outcome(&solved)?;
+    let x = solved.get_solution().columns().to_vec();
+    let bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite());
+    Ok(Solution {
+        x,
+        duals: None,
+        proven_optimal,
+        bound,
+    })
+}
+
+/// What a HiGHS run ended with: a point proven optimal (true), a feasible point a
+/// limit stopped at (false), or why there is none.
+fn outcome(solved: &highs::SolvedModel) -> Result<bool, SolveFailure> {
     let proven_optimal = match solved.status() {
         HighsModelStatus::Optimal => true,
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
@@ -270,17 +274,7 @@ fn solve_scaled_milp(
     if solved.primal_solution_status() != HighsSolutionStatus::Feasible {
         return Err(SolveFailure::TimeLimit);
     }
-    let x = solved.get_solution().columns().to_vec();
-    let bound = solved
-        .double_info_value(c"mip_dual_bound")
-        .ok()
-        .filter(|b| b.is_finite());
-    Ok(Solution {
-        x,
-        duals: None,
-        proven_optimal,
-        bound,
-    })
+    Ok(proven_optimal)
 }
 
 /// Whether `next` is `held` with the same columns and rows (objectives, column bounds

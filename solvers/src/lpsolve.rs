@@ -30,13 +30,14 @@ const UNBOUNDED: c_int = 3;
 const USERABORT: c_int = 6;
 const TIMEOUT: c_int = 7;
 const PRESOLVED: c_int = 9;
-const NODE_PSEUDONONINTSELECT: c_int = 5;
+const NODE_FIRSTSELECT: c_int = 0;
 const BRANCH_AUTOMATIC: c_int = 2;
 const SIMPLEX_PRIMAL_PRIMAL: c_int = 5;
 /// lp_solve's own "infinity": a bound at or beyond it is no bound.
 const INFINITY: f64 = 1e30;
 
 /// How a solve is run.
+#[derive(Clone, Copy)]
 pub(crate) struct Options<'a> {
     pub time_limit: Option<f64>,
     /// The relative gap at which branch and bound stops, in lp_solve's terms
@@ -173,8 +174,11 @@ fn solve_with(
             &mut watch as *mut Watch<'_> as *mut c_void,
         );
         if let Some(limit) = options.time_limit {
-            // Whole seconds, rounded up: the abort callback keeps the exact limit.
-            ffi::set_timeout(model.0, limit.max(0.0).ceil() as c_long + 1);
+            // Whole seconds, rounded up: the abort callback keeps the exact limit. A
+            // limit past a year is no limit (and would overflow lp_solve's long).
+            if limit < 3.2e7 {
+                ffi::set_timeout(model.0, limit.max(0.0).ceil() as c_long + 1);
+            }
         }
         ffi::solve(model.0)
     };
@@ -287,11 +291,11 @@ fn build(
         }
         ffi::set_add_rowmode(m, 0);
         if lp.has_integers() {
-            // Measured on the generated 100x4x6 all-integral portfolio (BENCHMARKS.md):
-            // branching up or down by the fraction (automatic) finds an incumbent 0.5%
-            // from the optimum within a second; always-ceiling stays 1% off at 10 s,
-            // always-floor 4.6%.
-            ffi::set_bb_rule(m, NODE_PSEUDONONINTSELECT);
+            // Measured on generated 100x4x6 all-integral portfolios (BENCHMARKS.md): the
+            // first non-whole column, branched up or down by its fraction (automatic),
+            // found plans where the pseudo-cost rules found none; always-ceiling stays
+            // 1% off at 10 s, always-floor 4.6%.
+            ffi::set_bb_rule(m, NODE_FIRSTSELECT);
             ffi::set_bb_floorfirst(m, BRANCH_AUTOMATIC);
             ffi::set_mip_gap(m, 0, mip_gap);
             // lp_solve's own default: its epsilon, not a gap anyone asked for.

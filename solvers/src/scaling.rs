@@ -36,10 +36,11 @@ pub(crate) struct Scaling {
 /// 1) is round-off.
 const ROUND_OFF: f64 = 1e-13;
 
-/// An entry more than this far below its line's largest plays no part in the line's
-/// scale: one of round-off size (8e-17 beside 2.4, a segment's perUnit in a tier row)
-/// would otherwise pull its column up by 1e8, past a simplex's tolerances.
-const SIGNIFICANT: f64 = 1e-6;
+/// An entry this far below its line's largest is round-off (8e-17 beside 2.4: a
+/// segment's perUnit in a tier row) and plays no part in the line's scale; left in,
+/// it would pull its column up by 1e8, past a simplex's tolerances. Anything larger is
+/// a real magnitude (1 FTE and 1e12 FTE per unit in one row) and counts.
+const SIGNIFICANT: f64 = ROUND_OFF;
 
 /// Geometric passes; more change nothing measurable on generated scenarios.
 const PASSES: usize = 8;
@@ -161,6 +162,11 @@ impl Scaling {
             row.rhs *= rho;
         }
         scaled
+    }
+
+    /// s_j: a column's value in the scenario is its scaled value times this.
+    pub(crate) fn column_scale(&self, j: usize) -> f64 {
+        self.columns[j]
     }
 
     /// The scenario's point from the scaled program's.

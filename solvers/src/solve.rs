@@ -259,6 +259,7 @@ pub fn solve(
             .or_else(|| carried.take())
             .unwrap_or_else(|| StageSolver::searching(solvers.primal, clock.search.clone()));
         formulation.set_objective(model, stage);
+        primal.start_from(last_point.as_ref().map(|(x, _)| x.clone()));
         let pricing = solvers.prices.filter(|_| stage == Stage::Final);
         // A whole-unit search may use all the time it is given: each stage gets its
         // share of what is left, so a tier stage cannot starve the final one.

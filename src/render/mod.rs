@@ -7,6 +7,7 @@ mod sweep;
 pub use compare::comparison;
 pub use sweep::frontier;
 
+use fluidity::numbers::significant;
 use fluidity_solvers::plan::{Change, Plan, Status};
 use fluidity_solvers::{InvalidScenario, Scenario};
 use std::fmt::Write;
@@ -83,16 +84,16 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
     let _ = writeln!(
         out,
         "  objective {} = value {} - move cost {}",
-        num(plan.objective),
-        num(plan.value),
-        num(plan.move_cost)
+        significant(plan.objective),
+        significant(plan.value),
+        significant(plan.move_cost)
     );
     let s = &plan.solver;
     if s.gap > 0.0 || plan.status == Status::Feasible {
         let _ = writeln!(
             out,
             "  best bound {}, gap {}: the optimum is at most that far above this plan",
-            num(s.bound),
+            significant(s.bound),
             fluidity::numbers::percent(s.gap)
         );
     }
@@ -100,9 +101,9 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
     let _ = writeln!(
         out,
         "  status quo value {}, gain {}{}",
-        num(b.value),
+        significant(b.value),
         if gain >= 0.0 { "+" } else { "" },
-        num(gain)
+        significant(gain)
     );
     if !b.feasible {
         let _ = writeln!(
@@ -190,7 +191,7 @@ fn resources(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 num(r.used[t]),
                 num(r.reserve[t]),
                 share,
-                fluidity::numbers::price(r.shadow_price[t]),
+                fluidity::numbers::significant(r.shadow_price[t]),
             ]);
         }
     }
@@ -272,8 +273,8 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
         .map(|b| {
             vec![
                 b.constraint.clone(),
-                num(b.value_of_one_percent),
-                fluidity::numbers::price(b.shadow_price),
+                significant(b.value_of_one_percent),
+                fluidity::numbers::significant(b.shadow_price),
             ]
         })
         .collect();

@@ -50,7 +50,8 @@ pub fn lagrangian_bound(s: &Scenario, plan: &Plan) -> Option<f64> {
         for t in 0..n_t {
             let w = s.periods[t].weight.unwrap_or(1.0);
             let at = vars.add(variable().min(lo).max(hi));
-            // The value curve: segment fills summing to the activity.
+            // The value curve: segment fills summing to the activity. Activity past the
+            // curve's end earns nothing (only a locked initiative can be there).
             if !init.value.is_empty() {
                 let mut below = 0.0;
                 let mut fill = Expression::from(0.0);
@@ -60,6 +61,9 @@ pub fn lagrangian_bound(s: &Scenario, plan: &Plan) -> Option<f64> {
                     objective += w * seg.per_unit * part;
                     fill += part;
                     below = top;
+                }
+                if below.is_finite() && hi > below {
+                    fill += vars.add(variable().min(0.0).max(hi - below));
                 }
                 rows.push(fill.eq(at));
             }
