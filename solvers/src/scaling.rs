@@ -89,15 +89,20 @@ impl Scaling {
         let mut smallest = vec![f64::INFINITY; n];
         for _ in 0..PASSES {
             rows = lp.rows.iter().map(|row| row_scale(row, &columns)).collect();
-            // Columns: their coefficients (with the rows' scales) and bounds (a bound u
-            // on x_j is u / s_j on y_j: the entry s_j / u wants it near 1). Not the
-            // objective: a round-off coefficient there would blow the column up.
+            // Columns: their coefficients (with the rows' scales) and the larger of their
+            // finite bounds (a bound u on x_j is u / s_j on y_j: the entry s_j / u wants
+            // it near 1; a floor of 1e-30 under a cap of 6 says nothing of the column's
+            // size). Not the objective: a round-off coefficient there would blow the
+            // column up.
             let bound_entries = |j: usize, s: f64| {
                 let c = &lp.columns[j];
                 [c.lower, c.upper]
                     .into_iter()
                     .filter(|b| b.is_finite() && *b != 0.0)
-                    .map(move |b| (s / b).abs())
+                    .map(f64::abs)
+                    .reduce(f64::max)
+                    .map(move |b| s / b)
+                    .into_iter()
             };
             largest.iter_mut().for_each(|v| *v = 0.0);
             smallest.iter_mut().for_each(|v| *v = f64::INFINITY);

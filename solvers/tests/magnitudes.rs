@@ -327,3 +327,44 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("seed {seed} k {k}: {e}")))?;
     }
 }
+
+#[test]
+fn one_fte_and_a_trillion_fte_per_unit_in_one_row_keep_capacity_in_every_solver() {
+    // `c` needs 1e12 FTE per unit: 2 FTE left after `a` buy 2e-12 of it.
+    let s = scenario(json!({
+        "name": "mixed magnitudes in a row",
+        "periods": [{"id": "p"}],
+        "resources": [{"id": "fte", "capacity": [10]}],
+        "initiatives": [
+            {"id": "a", "requirements": {"fte": 1}, "current": 2, "min": 2,
+             "value": [{"upTo": 8, "perUnit": 1}]},
+            {"id": "c", "requirements": {"fte": 1e12}, "current": 0, "value": [{"perUnit": 3}]}
+        ]
+    }));
+    for solver in ["lpsolve", "clarabel", "microlp"] {
+        let mut s = s.clone();
+        s.policy.solver = solver.to_string();
+        let p = solve(&s);
+        assert!(
+            broken_constraints(&s, &activities(&p)).is_empty(),
+            "{solver}: {:?}",
+            activities(&p)
+        );
+        assert_relative(p.objective, 8.000000000006, 1e-9);
+    }
+}
+
+#[test]
+fn a_floor_of_round_off_size_leaves_the_plan_as_without_it() {
+    for floor in [1e-12, 1e-30] {
+        let p = solve_json(json!({
+            "name": "tiny floor",
+            "periods": [{"id": "p"}],
+            "resources": [{"id": "fte", "capacity": [10]}],
+            "initiatives": [{"id": "a", "requirements": {"fte": 1}, "current": 2, "min": floor,
+                "rampDown": 1, "value": [{"upTo": 6, "perUnit": 1}]}]
+        }));
+        assert_eq!(p.status, Status::Optimal, "floor {floor}");
+        assert_relative(p.objective, 6.0, 1e-12);
+    }
+}
