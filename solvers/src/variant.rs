@@ -164,6 +164,14 @@ pub struct PolicyChange {
     pub time_limit_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solver: Option<String>,
+    /// `policy.mipGap` for the variant (a looser gap for a quick what-if).
+    #[serde(
+        default,
+        alias = "mip_gap",
+        deserialize_with = "proto_json::optional_double",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mip_gap: Option<f64>,
 }
 
 /// A file of variants: `{"variants": [...]}`.
@@ -350,6 +358,7 @@ impl Variant {
         let p = &self.policy;
         s.policy.tier_tolerance = p.tier_tolerance.or(s.policy.tier_tolerance);
         s.policy.time_limit_seconds = p.time_limit_seconds.or(s.policy.time_limit_seconds);
+        s.policy.mip_gap = p.mip_gap.or(s.policy.mip_gap);
         if let Some(solver) = &p.solver {
             s.policy.solver = solver.clone();
         }

@@ -42,6 +42,26 @@ fn a_variant_scales_capacity_in_the_periods_it_names() {
 }
 
 #[test]
+fn a_variant_sets_the_mip_gap_and_an_invalid_one_is_refused_at_its_path() {
+    let base = scenario(json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [10]}],
+        "initiatives": []
+    }));
+    let s = variant(json!({"name": "quick", "policy": {"mipGap": 0.01}}))
+        .apply(&base, "variants[0]")
+        .unwrap();
+    assert_eq!(s.policy.mip_gap, Some(0.01));
+    let problems = variant(json!({"name": "bad", "policy": {"mipGap": 1.5}}))
+        .apply(&base, "variants[0]")
+        .unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.path.ends_with("policy.mipGap")),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn a_variant_naming_an_unknown_id_is_an_error_with_its_path() {
     let base = scenario(two_tier_value());
     let v = variant(json!({
