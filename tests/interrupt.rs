@@ -29,6 +29,18 @@ fn slow_scenario(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// `fluidity plan SCENARIO ARGS`, running, with its output piped.
+fn plan(scenario: &std::path::Path, args: &[&str]) -> Child {
+    fluidity()
+        .arg("plan")
+        .arg(scenario)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn interrupt(child: &Child) {
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -48,14 +60,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 fn ctrl_c_during_a_whole_unit_search_prints_the_best_plan_found() {
     let dir = temp_dir("once");
     let scenario = slow_scenario(&dir);
-    let child = fluidity()
-        .arg("plan")
-        .arg(&scenario)
-        .args(["--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = plan(&scenario, &["--format", "json"]);
     std::thread::sleep(Duration::from_secs(3));
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
@@ -81,13 +86,7 @@ fn ctrl_c_during_a_whole_unit_search_prints_the_best_plan_found() {
 fn a_second_ctrl_c_aborts_at_once() {
     let dir = temp_dir("twice");
     let scenario = slow_scenario(&dir);
-    let mut child = fluidity()
-        .arg("plan")
-        .arg(&scenario)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = plan(&scenario, &[]);
     std::thread::sleep(Duration::from_secs(2));
     interrupt(&child);
     interrupt(&child);

@@ -138,28 +138,8 @@ impl HighsSession {
     }
 
     fn build(&mut self, lp: &LinearProgram) -> Result<Model, SolveFailure> {
-        let mut problem = RowProblem::default();
-        self.columns = lp
-            .columns
-            .iter()
-            .map(|c| problem.add_column(c.objective, c.lower..=c.upper))
-            .collect();
-        for row in &lp.rows {
-            let terms = row
-                .terms
-                .iter()
-                .map(|&(col, coef)| (self.columns[col], coef));
-            let (lower, upper) = row_bounds(row);
-            problem.add_row(lower..=upper, terms);
-        }
-        let sense = match lp.sense {
-            Sense::Maximise => highs::Sense::Maximise,
-            Sense::Minimise => highs::Sense::Minimise,
-        };
-        let mut model = problem
-            .try_optimise(sense)
-            .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
-        model.make_quiet();
+        let (mut model, columns) = load(lp)?;
+        self.columns = columns;
         // The program is already lean (no fixed, empty or duplicate columns to remove),
         // so presolve costs more than it saves: without it every generated size solved
         // 10-25% faster (small to large, BENCHMARKS.md), and no postsolve stands
@@ -209,6 +189,32 @@ fn solve_scaled_milp(
     time_limit: Option<f64>,
     mip_gap: f64,
 ) -> Result<Solution, SolveFailure> {
+    let (mut model, _) = load(lp)?;
+    model.set_option("threads", THREADS);
+    model.set_option("mip_rel_gap", mip_gap);
+    if let Some(seconds) = time_limit {
+        model.set_option("time_limit", seconds.max(0.0));
+    }
+    let solved = model
+        .try_solve()
+        .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+    let proven_optimal = outcome(&solved)?;
+    let x = solved.get_solution().columns().to_vec();
+    let bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite());
+    Ok(Solution {
+        x,
+        duals: None,
+        proven_optimal,
+        bound,
+    })
+}
+
+/// `lp` as a quiet HiGHS model (integer columns with their whole bounds), and its
+/// columns in order.
+fn load(lp: &LinearProgram) -> Result<(Model, Vec<Col>), SolveFailure> {
     let mut problem = RowProblem::default();
     let columns: Vec<Col> = lp
         .columns
@@ -235,26 +241,7 @@ fn solve_scaled_milp(
         .try_optimise(sense)
         .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
     model.make_quiet();
-    model.set_option("threads", THREADS);
-    model.set_option("mip_rel_gap", mip_gap);
-    if let Some(seconds) = time_limit {
-        model.set_option("time_limit", seconds.max(0.0));
-    }
-    let solved = model
-        .try_solve()
-        .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
-    let proven_optimal = outcome(&solved)?;
-    let x = solved.get_solution().columns().to_vec();
-    let bound = solved
-        .double_info_value(c"mip_dual_bound")
-        .ok()
-        .filter(|b| b.is_finite());
-    Ok(Solution {
-        x,
-        duals: None,
-        proven_optimal,
-        bound,
-    })
+    Ok((model, columns))
 }
 
 /// What a HiGHS run ended with: a point proven optimal (true), a feasible point a
