@@ -8,6 +8,7 @@
 //! [`crate::lpsolve`]) is C built by cargo. All three are always compiled in and see
 //! the program scaled (see [`crate::scaling`]); HiGHS scales for itself.
 
+use crate::certificate::Tolerance;
 use crate::lp::{Cmp, LinearProgram, RowKind, Sense};
 use crate::scaling::Scaling;
 use clarabel::solver::{IPSolver, SolverStatus};
@@ -326,6 +327,10 @@ pub struct StageSolver {
     /// A point satisfying the earlier stages' rows (the previous stage's plan), in the
     /// scenario's units: where a whole-unit search starts looking.
     start: Option<Vec<f64>>,
+    /// Whether an interior point is taken on to a vertex (see `crossover`): the
+    /// final stage's point and prices must be a basis's; a tier stage only passes its
+    /// value on.
+    vertex: bool,
     #[cfg(feature = "highs")]
     highs: crate::highs_session::HighsSession,
 }
@@ -350,6 +355,7 @@ impl StageSolver {
             backend,
             search,
             start: None,
+            vertex: true,
             #[cfg(feature = "highs")]
             highs: Default::default(),
         }
@@ -366,6 +372,7 @@ impl StageSolver {
             backend,
             search,
             start: None,
+            vertex: true,
             highs,
         }
     }
@@ -383,6 +390,12 @@ impl StageSolver {
     /// The previous stage's plan, for a whole-unit search to start from.
     pub fn start_from(&mut self, x: Option<Vec<f64>>) {
         self.start = x;
+    }
+
+    /// Whether the next solves must end on a vertex (the default) or may end on an
+    /// interior point, checked to the interior point's tolerance.
+    pub fn end_on_vertex(&mut self, vertex: bool) {
+        self.vertex = vertex;
     }
 
     /// Solves the next stage's program.
@@ -419,7 +432,9 @@ impl StageSolver {
             Backend::Highs => crate::highs_session::solve_milp(lp, time_limit, self.search.mip_gap),
             _ => scaled(lp, |scaled, scaling| {
                 let solution = match backend {
-                    Backend::Clarabel => clarabel(scaled, time_limit, cancel),
+                    Backend::Clarabel => {
+                        clarabel_then_vertex(scaled, scaling, time_limit, cancel, self.vertex)
+                    }
                     Backend::Microlp => microlp(scaled, time_limit),
                     _ => lpsolve(
                         scaled,
@@ -430,23 +445,64 @@ impl StageSolver {
                         self.start.as_deref(),
                     ),
                 }?;
-                check(scaled, &solution, backend)?;
+                check(scaled, &solution, backend, Tolerance::VERTEX)?;
                 Ok(solution)
             }),
         }
     }
 }
 
+/// Clarabel's interior point, taken to a vertex of the same program by
+/// [`crate::crossover`] with lp_solve (the plan's prices are then a basis's duals)
+/// unless `vertex` is false and the point passes the interior point's check (a tier
+/// stage, whose value is all that is passed on).
+fn clarabel_then_vertex(
+    lp: &LinearProgram,
+    scaling: &Scaling,
+    time_limit: Option<f64>,
+    cancel: &crate::Cancel,
+    vertex: bool,
+) -> Result<Solution, SolveFailure> {
+    let started = std::time::Instant::now();
+    let interior = clarabel(lp, time_limit, cancel)?;
+    if !vertex {
+        let duals = interior.duals.as_deref().unwrap_or_default();
+        match crate::certificate::optimal(lp, &interior.x, duals, Tolerance::INTERIOR) {
+            Ok(()) => return Ok(interior),
+            Err(flaw) => tracing::debug!(%flaw, "clarabel's point failed its check; crossing over"),
+        }
+    }
+    let interior_ms = started.elapsed().as_secs_f64() * 1e3;
+    let options = crate::lpsolve::Options {
+        time_limit: time_limit.map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0)),
+        mip_gap: 0.0,
+        cancel,
+        progress: None,
+        bound: None,
+        objective_scale: scaling.objective_scale(),
+    };
+    let vertex = crate::crossover::vertex(lp, &interior, &options)?;
+    tracing::debug!(
+        interior_ms,
+        crossover_ms = started.elapsed().as_secs_f64() * 1e3 - interior_ms,
+        "clarabel and crossover"
+    );
+    Ok(Solution {
+        bound: Some(lp.objective_at(&vertex.x)),
+        ..vertex
+    })
+}
+
 /// Holds a backend's answer to the optimality conditions (see `certificate`): a
 /// simplex vertex to round-off, an interior point to its own tolerance; a point
 /// without duals (microlp, a MILP) to feasibility.
-fn check(lp: &LinearProgram, solution: &Solution, backend: Backend) -> Result<(), SolveFailure> {
-    use crate::certificate::{optimal, primal, Tolerance};
-    let tol = if backend == Backend::Clarabel {
-        Tolerance::INTERIOR
-    } else {
-        Tolerance::VERTEX
-    };
+fn check(
+    lp: &LinearProgram,
+    solution: &Solution,
+    backend: Backend,
+    tol: Tolerance,
+) -> Result<(), SolveFailure> {
+    use crate::certificate::{optimal, primal};
     let verdict = match &solution.duals {
         Some(duals) if solution.proven_optimal => optimal(lp, &solution.x, duals, tol),
         _ => primal(lp, &solution.x, tol),

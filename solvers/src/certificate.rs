@@ -76,13 +76,7 @@ pub fn primal(lp: &LinearProgram, x: &[f64], tol: Tolerance) -> Result<(), Flaw>
 /// no column could move within its bounds and gain (reduced costs).
 pub fn optimal(lp: &LinearProgram, x: &[f64], duals: &[f64], tol: Tolerance) -> Result<(), Flaw> {
     primal(lp, x, tol)?;
-    // For a minimisation, "gained" is the objective's decrease: flip to maximise.
-    let sense = if lp.sense == Sense::Maximise {
-        1.0
-    } else {
-        -1.0
-    };
-    let mut reduced: Vec<f64> = lp.columns.iter().map(|c| sense * c.objective).collect();
+    let sense = maximising(lp);
     for (row, (r, &dual)) in lp.rows.iter().zip(duals).enumerate() {
         let y = sense * dual;
         let (lhs, size) = activity(r, x);
@@ -102,10 +96,8 @@ pub fn optimal(lp: &LinearProgram, x: &[f64], duals: &[f64], tol: Tolerance) -> 
         if slack > tol.primal * (1.0 + size + r.rhs.abs()) && y.abs() > tol.dual {
             return Err(Flaw::PricedSlack { row, slack, dual });
         }
-        for &(j, a) in &r.terms {
-            reduced[j] -= a * y;
-        }
     }
+    let reduced = reduced_costs(lp, duals);
     for (column, (c, (&v, &d))) in lp.columns.iter().zip(x.iter().zip(&reduced)).enumerate() {
         let room = tol.primal * (1.0 + v.abs());
         let can_rise = v < c.upper - room;
@@ -118,8 +110,31 @@ pub fn optimal(lp: &LinearProgram, x: &[f64], duals: &[f64], tol: Tolerance) -> 
     Ok(())
 }
 
+/// +1 for a maximisation, -1 for a minimisation: for a minimisation "gained" is the
+/// objective's decrease, so duals and reduced costs times this read as a maximisation's.
+pub(crate) fn maximising(lp: &LinearProgram) -> f64 {
+    if lp.sense == Sense::Maximise {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
+/// Each column's reduced cost, as a maximisation's, under row duals `duals`: what one
+/// more unit of the column gains once its rows are paid for.
+pub(crate) fn reduced_costs(lp: &LinearProgram, duals: &[f64]) -> Vec<f64> {
+    let sense = maximising(lp);
+    let mut reduced: Vec<f64> = lp.columns.iter().map(|c| sense * c.objective).collect();
+    for (row, &dual) in lp.rows.iter().zip(duals) {
+        for &(j, a) in &row.terms {
+            reduced[j] -= a * sense * dual;
+        }
+    }
+    reduced
+}
+
 /// A row's left-hand side at `x`, and the sum of its terms' magnitudes.
-fn activity(r: &crate::lp::Row, x: &[f64]) -> (f64, f64) {
+pub(crate) fn activity(r: &crate::lp::Row, x: &[f64]) -> (f64, f64) {
     r.terms.iter().fold((0.0, 0.0), |(sum, size), &(j, a)| {
         (sum + a * x[j], size + (a * x[j]).abs())
     })

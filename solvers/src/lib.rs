@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod certificate;
 pub mod compare;
+mod crossover;
 pub mod diagnosis;
 pub mod export;
 pub mod formulation;

@@ -137,23 +137,112 @@ fn solve_with(
     options: &Options<'_>,
     simplex: Option<c_int>,
 ) -> Result<Solution, SolveFailure> {
-    let columns = c_int::try_from(lp.columns.len())
-        .map_err(|_| SolveFailure::Solver("too many columns for lp_solve".into()))?;
-    // SAFETY: make_lp returns a fresh model or null.
-    let raw = unsafe { ffi::make_lp(0, columns) };
-    if raw.is_null() {
-        return Err(SolveFailure::Solver(
-            "lp_solve could not allocate the model".into(),
-        ));
-    }
-    let model = Model(raw);
-    let integers = lp.has_integers();
+    let model = Model::new(lp.columns.len())?;
     let row_index = build(&model, lp, options.mip_gap)?;
     if let Some(simplex) = simplex {
         // SAFETY: the model is alive.
         unsafe { ffi::set_simplextype(model.0, simplex) };
     }
+    run(&model, lp, &row_index, options)
+}
 
+impl Model {
+    fn new(columns: usize) -> Result<Model, SolveFailure> {
+        let columns = c_int::try_from(columns)
+            .map_err(|_| SolveFailure::Solver("too many columns for lp_solve".into()))?;
+        // SAFETY: make_lp returns a fresh model or null.
+        let raw = unsafe { ffi::make_lp(0, columns) };
+        if raw.is_null() {
+            return Err(SolveFailure::Solver(
+                "lp_solve could not allocate the model".into(),
+            ));
+        }
+        Ok(Model(raw))
+    }
+}
+
+/// An LP kept loaded, whose columns can be held at a value and rows set aside (and
+/// both put back) between solves; each solve starts from the basis the last one ended
+/// on, so a small change costs a few pivots (see `crossover`).
+pub(crate) struct Restartable<'a> {
+    model: Model,
+    lp: &'a LinearProgram,
+    row_index: Vec<Option<usize>>,
+}
+
+impl<'a> Restartable<'a> {
+    /// Loads `lp` (already scaled; no integer columns).
+    pub(crate) fn load(lp: &'a LinearProgram) -> Result<Self, SolveFailure> {
+        let model = Model::new(lp.columns.len())?;
+        let row_index = build(&model, lp, 0.0)?;
+        Ok(Restartable {
+            model,
+            lp,
+            row_index,
+        })
+    }
+
+    /// Holds column `j` at `value` until [`Restartable::release`].
+    pub(crate) fn hold(&mut self, j: usize, value: f64) {
+        // SAFETY: the model is alive and has column j + 1.
+        unsafe { ffi::set_bounds(self.model.0, j as c_int + 1, value, value) };
+    }
+
+    /// Gives column `j` its own bounds back.
+    pub(crate) fn release(&mut self, j: usize) {
+        let c = &self.lp.columns[j];
+        let lower = if c.lower.is_finite() {
+            c.lower
+        } else {
+            -INFINITY
+        };
+        let upper = if c.upper.is_finite() {
+            c.upper
+        } else {
+            INFINITY
+        };
+        // SAFETY: as in `hold`.
+        unsafe { ffi::set_bounds(self.model.0, j as c_int + 1, lower, upper) };
+    }
+
+    /// Lets row `i` take any value (its dual is then 0) until [`Restartable::restore`].
+    /// Equality rows are never set aside.
+    pub(crate) fn set_aside(&mut self, i: usize) {
+        let far = match self.lp.rows[i].cmp {
+            Cmp::Le => INFINITY,
+            Cmp::Ge => -INFINITY,
+            Cmp::Eq => return,
+        };
+        self.set_rhs(i, far);
+    }
+
+    /// Puts row `i` back as the program has it.
+    pub(crate) fn restore(&mut self, i: usize) {
+        self.set_rhs(i, self.lp.rows[i].rhs);
+    }
+
+    fn set_rhs(&mut self, i: usize, rhs: f64) {
+        if let Some(r) = self.row_index[i] {
+            // SAFETY: the model is alive and has row r + 1.
+            unsafe { ffi::set_rh(self.model.0, r as c_int + 1, rhs) };
+        }
+    }
+
+    /// Solves the program as it now stands: a vertex and its basis's duals, with
+    /// every column and row of the loaded program.
+    pub(crate) fn solve(&mut self, options: &Options<'_>) -> Result<Solution, SolveFailure> {
+        run(&self.model, self.lp, &self.row_index, options)
+    }
+}
+
+/// Runs lp_solve on a loaded model, under `options`' clock and flags.
+fn run(
+    model: &Model,
+    lp: &LinearProgram,
+    row_index: &[Option<usize>],
+    options: &Options<'_>,
+) -> Result<Solution, SolveFailure> {
+    let integers = lp.has_integers();
     let mut watch = Watch {
         started: Instant::now(),
         limit: options.time_limit,
@@ -185,7 +274,7 @@ fn solve_with(
     // SAFETY: the model is alive; get_solutioncount reads a counter.
     let found = unsafe { ffi::get_solutioncount(model.0) } > 0;
     match status {
-        OPTIMAL | PRESOLVED => Ok(solution(&model, lp, &row_index, true)?),
+        OPTIMAL | PRESOLVED => Ok(solution(model, lp, row_index, true)?),
         // SUBOPTIMAL: a branch and bound ended with an incumbent in hand, either
         // because it was stopped or because its gap rule closed the search (lp_solve
         // says SUBOPTIMAL for both); only the first leaves the incumbent unproven.
@@ -194,7 +283,7 @@ fn solve_with(
                 return Err(SolveFailure::Cancelled);
             }
             let proven = status == SUBOPTIMAL && !watch.stopped;
-            Ok(solution(&model, lp, &row_index, proven)?)
+            Ok(solution(model, lp, row_index, proven)?)
         }
         INFEASIBLE => Err(SolveFailure::Infeasible),
         UNBOUNDED => Err(SolveFailure::Unbounded),

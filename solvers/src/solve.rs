@@ -260,6 +260,7 @@ pub fn solve(
             .unwrap_or_else(|| StageSolver::searching(solvers.primal, clock.search.clone()));
         formulation.set_objective(model, stage);
         primal.start_from(last_point.as_ref().map(|(x, _)| x.clone()));
+        primal.end_on_vertex(stage == Stage::Final);
         let pricing = solvers.prices.filter(|_| stage == Stage::Final);
         // A whole-unit search may use all the time it is given: each stage gets its
         // share of what is left, so a tier stage cannot starve the final one.
@@ -358,6 +359,12 @@ pub fn solve(
         }
         if stage == Stage::Final {
             let (duals, solver) = match (solution.duals, solvers.prices) {
+                // Clarabel's final point is taken to a vertex by lp_solve (see
+                // `crossover`), whose basis gives the prices.
+                (Some(duals), _) if used == Backend::Clarabel => (
+                    Some(duals),
+                    format!("{}+{}", used.name(), Backend::LpSolve.name()),
+                ),
                 (Some(duals), _) => (Some(duals), used.name().to_string()),
                 (None, Some(prices)) => match early_prices
                     .filter(|_| !loosened)
