@@ -186,8 +186,15 @@ impl Formulation {
                     continue;
                 }
                 segment_first[[i, t]] = lp.columns.len();
+                // A slice that ends at or below the activity's floor is full in every
+                // plan. Saying so keeps the fill in order where the curve is not
+                // concave: a locked initiative past its curve's end has an open slice
+                // worth 0 after a last slice that may be worth less than 0.
+                let mut end = 0.0;
                 for slice in &model.curves[i] {
-                    lp.column(0.0, slice.len, 0.0);
+                    end += slice.len;
+                    let lower = if end <= model.lo[i] { slice.len } else { 0.0 };
+                    lp.column(lower, slice.len, 0.0);
                 }
             }
         }

@@ -186,3 +186,29 @@ fn exhaustive_best(s: &Scenario) -> Option<f64> {
     }
     best
 }
+
+#[test]
+fn a_locked_initiative_past_a_curve_that_ends_below_zero_is_optimal_with_no_gap() {
+    // Locked at 3 on a curve that ends at 2.3 with a negative last slice: the plan's
+    // value is 1.4 x 0.8 - 0.9 x 0.9 = 0.31 and nothing can change it. Found by the
+    // property above (seed 14099743940642461563): the fill skipped the negative slice
+    // for the free slice past the end, so the bound read 1.12 and the plan FEASIBLE.
+    for integral in [true, false] {
+        let p = solve_json(serde_json::json!({
+            "name": "locked past its curve",
+            "periods": [{"id": "p0"}],
+            "resources": [{"id": "r0", "capacity": [12]}],
+            "initiatives": [{"id": "i0", "requirements": {"r0": 1}, "current": 3,
+                "locked": true, "integral": integral,
+                "value": [{"upTo": 1.4, "perUnit": 0.8}, {"upTo": 2.3, "perUnit": -0.9}]}]
+        }));
+        assert_eq!(p.status, Status::Optimal, "integral {integral}");
+        assert!((p.objective - 0.31).abs() < 1e-12, "{}", p.objective);
+        assert!(
+            (p.solver.bound - 0.31).abs() < 1e-12,
+            "bound {}",
+            p.solver.bound
+        );
+        assert_eq!(p.solver.gap, 0.0);
+    }
+}
