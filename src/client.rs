@@ -156,7 +156,11 @@ fn from_status(status: tonic::Status) -> RemoteError {
 
 /// Plans `scenario` on the server at `endpoint`.
 pub async fn plan(endpoint: &Endpoint, scenario: &Scenario) -> Result<Plan, RemoteError> {
-    let mut client = connect(endpoint).await?;
+    plan_on(&mut connect(endpoint).await?, scenario).await
+}
+
+/// Plans `scenario` over an open connection.
+pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, RemoteError> {
     let response = client
         .plan(PlanRequest {
             id: String::new(),
@@ -200,7 +204,15 @@ pub async fn compare(
     base: &Scenario,
     variants: &[Variant],
 ) -> Result<Comparison, RemoteError> {
-    let mut client = connect(endpoint).await?;
+    compare_on(&mut connect(endpoint).await?, base, variants).await
+}
+
+/// Compares variants of `base` over an open connection.
+pub async fn compare_on(
+    client: &mut Client,
+    base: &Scenario,
+    variants: &[Variant],
+) -> Result<Comparison, RemoteError> {
     let variants = variants
         .iter()
         .map(|v| via_json(v).map_err(RemoteError::Protocol))
@@ -227,7 +239,24 @@ pub async fn sweep(
     parameter: Parameter,
     values: &[f64],
 ) -> Result<Sweep, RemoteError> {
-    let mut client = connect(endpoint).await?;
+    sweep_on(
+        &mut connect(endpoint).await?,
+        base,
+        resource,
+        parameter,
+        values,
+    )
+    .await
+}
+
+/// Sweeps one resource of `base` over an open connection.
+pub async fn sweep_on(
+    client: &mut Client,
+    base: &Scenario,
+    resource: &str,
+    parameter: Parameter,
+    values: &[f64],
+) -> Result<Sweep, RemoteError> {
     let parameter = match parameter {
         Parameter::CapacityFactor => crate::proto::Parameter::CapacityFactor,
         Parameter::ReserveLevel => crate::proto::Parameter::ReserveLevel,
@@ -248,22 +277,27 @@ pub async fn sweep(
     via_json(&frontier).map_err(RemoteError::Protocol)
 }
 
-/// A batch's planner backed by a server: each call is a gRPC call, made from the
-/// batch's worker threads on one shared runtime.
+/// A batch's planner backed by a server: one connection (HTTP/2 carries every call
+/// side by side on it) made once and shared by the batch's worker threads, each call
+/// made on one shared runtime.
 pub struct Remote {
-    endpoint: Endpoint,
+    client: Client,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Remote {
-    pub fn new(endpoint: Endpoint) -> std::io::Result<Remote> {
-        Ok(Remote {
-            endpoint,
-            runtime: tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?,
-        })
+    /// Connects to `endpoint` once, for the whole run.
+    pub fn connect(endpoint: &Endpoint) -> Result<Remote, RemoteError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| RemoteError::Connect {
+                url: endpoint.url.clone(),
+                reason: format!("cannot start the client runtime: {e}"),
+            })?;
+        let client = runtime.block_on(connect(endpoint))?;
+        Ok(Remote { client, runtime })
     }
 }
 
@@ -277,13 +311,13 @@ fn lines(e: RemoteError) -> Vec<String> {
 impl crate::batch::Planner for Remote {
     fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
         self.runtime
-            .block_on(plan(&self.endpoint, scenario))
+            .block_on(plan_on(&mut self.client.clone(), scenario))
             .map_err(lines)
     }
 
     fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
         self.runtime
-            .block_on(compare(&self.endpoint, base, variants))
+            .block_on(compare_on(&mut self.client.clone(), base, variants))
             .map_err(|e| lines(e).join("; "))
     }
 
@@ -295,7 +329,13 @@ impl crate::batch::Planner for Remote {
         values: &[f64],
     ) -> Result<Sweep, String> {
         self.runtime
-            .block_on(sweep(&self.endpoint, base, resource, parameter, values))
+            .block_on(sweep_on(
+                &mut self.client.clone(),
+                base,
+                resource,
+                parameter,
+                values,
+            ))
             .map_err(|e| lines(e).join("; "))
     }
 }

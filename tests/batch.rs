@@ -10,6 +10,8 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fluidity");
 
+mod common;
+
 fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
     let _ = std::fs::remove_dir_all(&dir);
@@ -306,4 +308,109 @@ fn the_summary_prints_as_json_rows_on_request() {
     assert!(rows[0]["objective"].is_null());
     assert_eq!(rows[2]["status"], "OPTIMAL");
     assert_eq!(rows[2]["variants"], 3);
+}
+
+#[test]
+fn a_batch_through_a_server_makes_one_connection_for_every_call() {
+    use std::sync::atomic::Ordering;
+    let dir = scratch("batch_remote_in");
+    let out = scratch("batch_remote_out");
+    mixed_folder(&dir);
+    std::fs::copy(examples().join("tiered.json"), dir.join("security.json")).unwrap();
+    std::fs::copy(examples().join("portfolio.json"), dir.join("q4.json")).unwrap();
+    // The server, behind a proxy that counts the TCP connections made to it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (port, accepted) = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = listener.local_addr().unwrap();
+        tokio::spawn(fluidity::server::serve(
+            listener,
+            fluidity::server::ServerConfig::default(),
+            std::future::pending(),
+        ));
+        common::counting_proxy(server).await
+    });
+    let result = Command::new(BIN)
+        .args([
+            "batch",
+            &dir.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    // Planned remotely like in process: the same rows (a mixed folder fails: exit 1).
+    assert_eq!(
+        result.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let local = scratch("batch_remote_local_out");
+    batch(&dir, &local);
+    // scenario, file, status, variants, sweeps
+    let rows = |out: &Path| -> Vec<Vec<String>> {
+        summary(out)
+            .iter()
+            .map(|r| {
+                [0, 1, 2, 11, 12]
+                    .iter()
+                    .map(|&k| r[k].to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(rows(&out), rows(&local));
+    // Three planned scenarios, a comparison and a sweep: one connection for all.
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn owners_of_what_if_files_are_matched_by_the_longest_scenario_name() {
+    let dir = scratch("batch_dots_in");
+    let out = scratch("batch_dots_out");
+    let finance = examples().join("finance");
+    // A scenario with a dot in its name, its what-ifs, and a shorter namesake.
+    std::fs::copy(finance.join("q4-portfolio.json"), dir.join("q4.plan.json")).unwrap();
+    std::fs::copy(
+        finance.join("q4-portfolio.what-ifs.variants.json"),
+        dir.join("q4.plan.variants.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        finance.join("q4-portfolio.capital.sweep.json"),
+        dir.join("q4.plan.capital.sweep.json"),
+    )
+    .unwrap();
+    std::fs::copy(examples().join("tiered.json"), dir.join("q4.json")).unwrap();
+    let result = batch(&dir, &out);
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let rows = summary(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(!text.contains("no scenario"), "{text}");
+    // The comparison and the sweep went to q4.plan.
+    let written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|f| f.starts_with("q4.plan") && f.contains("compare")),
+        "{written:?}"
+    );
+    assert!(
+        written
+            .iter()
+            .any(|f| f.starts_with("q4.plan") && f.contains("sweep")),
+        "{written:?}"
+    );
 }

@@ -290,6 +290,11 @@ async fn a_call_that_gives_up_while_queued_gives_its_place_back() {
         before_solve: Some(hook),
         ..ServerConfig::default()
     };
+    let metrics = config.metrics.clone();
+    let gauge = move |line: &'static str| {
+        let metrics = metrics.clone();
+        move || metrics.render().lines().any(|l| l == line)
+    };
     tokio::spawn(serve(listener, config, std::future::pending()));
     let scenario = mix()[0].1.clone();
     let call = |timeout: Option<Duration>| {
@@ -307,13 +312,19 @@ async fn a_call_that_gives_up_while_queued_gives_its_place_back() {
         })
     };
     let running = call(None);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        within(30, gauge("fluidity_solves_in_flight 1")).await,
+        "the first call holds the slot"
+    );
     // This one queues, then gives up (its deadline passes while it waits).
     let gave_up = call(Some(Duration::from_millis(300))).await.unwrap();
     assert_eq!(gave_up.unwrap_err().code(), Code::DeadlineExceeded);
     // Its place is free again: the next call queues instead of being refused.
     let queued = call(None);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        within(30, gauge("fluidity_queue_depth 1")).await,
+        "the third call is queued"
+    );
     let (lock, open) = &*gate;
     *lock.lock().unwrap() = true;
     open.notify_all();
@@ -324,8 +335,24 @@ async fn a_call_that_gives_up_while_queued_gives_its_place_back() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_goes_away_mid_solve_stops_its_solve() {
+/// A whole-unit portfolio asked for a proof of optimality (`mipGap` 0): lp_solve's
+/// search runs for many minutes on it, so a solve that ends within seconds was
+/// stopped, not finished.
+fn endless() -> Scenario {
+    let mut s = generate(Shape {
+        initiatives: 100,
+        resources: 4,
+        periods: 6,
+        seed: 5,
+        integral_share: 1.0,
+    });
+    s.policy.mip_gap = Some(0.0);
+    s.policy.solver = "lpsolve".to_string();
+    s
+}
+
+/// A server with one solve slot, and a way to read its solves in flight.
+async fn one_slot_server() -> (String, Arc<fluidity::server::metrics::Metrics>) {
     use fluidity::server::{serve, ServerConfig};
     let config = ServerConfig {
         max_concurrent_solves: 1,
@@ -335,45 +362,78 @@ async fn a_client_that_goes_away_mid_solve_stops_its_solve() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(serve(listener, config, std::future::pending()));
+    (url, metrics)
+}
+
+/// Waits up to `seconds` for `condition`, polling the server's own gauges.
+async fn within(seconds: u64, condition: impl Fn() -> bool) -> bool {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < until {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_goes_away_mid_solve_stops_its_solve() {
+    let (url, metrics) = one_slot_server().await;
     let in_flight = || metrics.render().contains("fluidity_solves_in_flight 1");
-    // A big LP that Clarabel needs tens of seconds for, without a deadline.
-    let mut big = generate(Shape {
-        initiatives: 3000,
-        resources: 6,
-        periods: 6,
-        seed: 5,
-        integral_share: 0.0,
-    });
-    big.policy.solver = "clarabel".to_string();
     let call = tokio::spawn(async move {
         let mut client = connect(&Endpoint::plain(&url)).await.unwrap();
         client
             .plan(PlanRequest {
-                id: "big".into(),
-                scenario: Some(scenario_to_proto(&big)),
+                id: "endless".into(),
+                scenario: Some(scenario_to_proto(&endless())),
             })
             .await
     });
-    for _ in 0..200 {
-        if in_flight() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(in_flight(), "the big solve started");
-    // The client goes away; its solve stops between Clarabel iterations and frees
-    // its slot long before it could have finished.
+    assert!(within(60, in_flight).await, "the endless solve started");
+    // The client goes away; its solve stops at lp_solve's next callback and frees
+    // its slot, where finishing would take minutes.
     call.abort();
-    let mut stopped = false;
-    for _ in 0..200 {
-        if !in_flight() {
-            stopped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     assert!(
-        stopped,
+        within(10, || !in_flight()).await,
         "the abandoned solve still holds its slot after 10 s"
+    );
+    assert!(
+        !metrics.render().contains("fluidity_solve_seconds_count"),
+        "the solve finished instead of stopping"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_whose_client_goes_away_mid_solve_stops_its_solve() {
+    let (url, metrics) = one_slot_server().await;
+    let in_flight = || metrics.render().contains("fluidity_solves_in_flight 1");
+    let call = tokio::spawn(async move {
+        let mut client = connect(&Endpoint::plain(&url)).await.unwrap();
+        let (send, receive) = tokio::sync::mpsc::channel(1);
+        send.send(PlanRequest {
+            id: "endless".into(),
+            scenario: Some(scenario_to_proto(&endless())),
+        })
+        .await
+        .unwrap();
+        let mut answers = client
+            .plan_stream(tokio_stream::wrappers::ReceiverStream::new(receive))
+            .await
+            .unwrap()
+            .into_inner();
+        let answer = answers.message().await;
+        drop(send);
+        answer
+    });
+    assert!(within(60, in_flight).await, "the streamed solve started");
+    call.abort();
+    assert!(
+        within(10, || !in_flight()).await,
+        "the abandoned stream's solve still holds its slot after 10 s"
+    );
+    assert!(
+        !metrics.render().contains("fluidity_solve_seconds_count"),
+        "the streamed solve finished instead of stopping"
     );
 }

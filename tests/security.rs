@@ -283,11 +283,20 @@ async fn connections_past_their_maximum_age_are_replaced_without_failing_calls()
         ..ServerConfig::default()
     })
     .await;
-    let mut client = connect(&endpoint(server.port, None)).await.unwrap();
+    let (port, connections) =
+        common::counting_proxy(format!("127.0.0.1:{}", server.port).parse().unwrap()).await;
+    let mut client = connect(&endpoint(port, None)).await.unwrap();
+    // Six calls over about a second on one client: every call succeeds, and the
+    // server's 300 ms limit makes the client open new connections along the way.
     for _ in 0..6 {
         client.plan(request()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+    let opened = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        opened >= 2,
+        "one connection served every call ({opened} opened)"
+    );
 }
 
 /// `fluidity serve` as a process with a token file, stderr captured.
@@ -477,7 +486,7 @@ fn metrics_count_calls_by_method_and_status_and_time_solves() {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(&metrics_addr).unwrap();
     stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
@@ -494,4 +503,148 @@ fn metrics_count_calls_by_method_and_status_and_time_solves() {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Checks every line of a text exposition against the format's grammar (written
+/// from the Prometheus exposition format document): `# HELP`/`# TYPE` comments, or
+/// `name{label="value",...} number` where a value escapes only `\\`, `\"` and `\n`.
+fn exposition_problems(text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("# HELP ") || line.starts_with("# TYPE ") || line.is_empty() {
+            continue;
+        }
+        let name_end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(line.len());
+        let (name, mut rest) = line.split_at(name_end);
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+            problems.push(format!("bad metric name: {line:?}"));
+            continue;
+        }
+        if let Some(labels) = rest.strip_prefix('{') {
+            let mut chars = labels.char_indices().peekable();
+            let mut ok = false;
+            loop {
+                // label name
+                let start = chars.peek().map(|&(i, _)| i);
+                while chars
+                    .peek()
+                    .is_some_and(|&(_, c)| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    chars.next();
+                }
+                if start == chars.peek().map(|&(i, _)| i) {
+                    break;
+                }
+                if chars.next().map(|(_, c)| c) != Some('=')
+                    || chars.next().map(|(_, c)| c) != Some('"')
+                {
+                    break;
+                }
+                let mut closed = false;
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => match chars.next() {
+                            Some((_, '\\' | '"' | 'n')) => {}
+                            _ => break,
+                        },
+                        '"' => {
+                            closed = true;
+                            break;
+                        }
+                        '\n' => break,
+                        _ => {}
+                    }
+                }
+                if !closed {
+                    break;
+                }
+                match chars.next() {
+                    Some((_, ',')) => continue,
+                    Some((i, '}')) => {
+                        rest = &labels[i + 1..];
+                        ok = true;
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            if !ok {
+                problems.push(format!("bad labels: {line:?}"));
+                continue;
+            }
+        }
+        let value = rest.trim_start_matches(' ');
+        if rest.len() == value.len()
+            || value.parse::<f64>().is_err() && !["+Inf", "-Inf", "NaN"].contains(&value)
+        {
+            problems.push(format!("bad value: {line:?}"));
+        }
+    }
+    problems
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_method_names_add_no_series_and_the_exposition_still_parses() {
+    let dir = scratch("metrics_labels");
+    let config = ServerConfig {
+        auth: Some(Auth::load(&token_file(&dir)).unwrap()),
+        ..ServerConfig::default()
+    };
+    let metrics = config.metrics.clone();
+    let server = start(config).await;
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{}", server.port))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    // Names a caller controls, with the characters the format must escape, and many
+    // distinct ones: all refused before any service, each counted.
+    let mut paths: Vec<String> = [
+        "/svc/b\\",
+        "/svc/a\"b",
+        "/x\\y/\"",
+        "/fluidity.v1.FluidityService/Nope",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    paths.extend((0..2_000).map(|k| format!("/made.up.Service{k}/Method{k}")));
+    let mut grpc = tonic::client::Grpc::new(channel);
+    for path in &paths {
+        grpc.ready().await.unwrap();
+        let path: tonic::codegen::http::uri::PathAndQuery = path.parse().unwrap();
+        let codec =
+            tonic_prost::ProstCodec::<PlanRequest, fluidity::proto::PlanResponse>::default();
+        let status = grpc
+            .unary(tonic::Request::new(request()), path, codec)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unauthenticated);
+    }
+    let text = metrics.render();
+    assert_eq!(exposition_problems(&text), Vec::<String>::new(), "{text}");
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("fluidity_calls_total{"))
+        .count();
+    assert_eq!(series, 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "fluidity_calls_total{{method=\"unknown\",code=\"UNAUTHENTICATED\"}} {}",
+            paths.len()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_exposition_checker_rejects_an_unescaped_label() {
+    // The checker above must be able to fail: the line the old code wrote.
+    let broken = "fluidity_calls_total{method=\"b\\\",code=\"UNAUTHENTICATED\"} 1\n";
+    assert_eq!(exposition_problems(broken).len(), 1);
+    let fine = "fluidity_calls_total{method=\"b\\\\\",code=\"UNAUTHENTICATED\"} 1\n";
+    assert!(exposition_problems(fine).is_empty());
 }

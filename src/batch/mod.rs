@@ -136,15 +136,26 @@ pub fn discover(dir: &Path) -> std::io::Result<(Vec<Job>, Vec<Entry>)> {
     let mut orphans = Vec::new();
     for p in files.iter().filter(|p| kind(&file_name(p)) != "scenario") {
         let name = file_name(p);
-        let owner = name.split('.').next().unwrap_or_default().to_string();
-        match jobs.iter_mut().find(|j| j.name == owner) {
+        // The owner is the longest scenario name the file's name continues with a dot:
+        // `q4.plan.variants.json` belongs to `q4.plan.json` even beside `q4.json`.
+        let owner = jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| {
+                name.strip_prefix(j.name.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|(_, j)| j.name.len())
+            .map(|(k, _)| k);
+        let wanted = name.split('.').next().unwrap_or_default().to_string();
+        match owner.map(|k| &mut jobs[k]) {
             Some(job) if kind(&name) == "variants" => job.variants.push(p.clone()),
             Some(job) => job.sweeps.push(p.clone()),
             None => orphans.push(Entry {
                 name: name.clone(),
                 file: name,
                 outcome: Outcome::Failed(vec![format!(
-                    "no scenario {owner}.json in the folder for this file"
+                    "no scenario {wanted}.json (or another name this file's continues) in the folder for this file"
                 )]),
             }),
         }
@@ -280,6 +291,31 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
     })))
 }
 
+/// Plans one job; a panic (a bug) fails that scenario with its message instead of
+/// ending the run, so the rest are planned and the summary is written.
+fn run_isolated(job: &Job, planner: &dyn Planner) -> Entry {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_job(job, planner))).unwrap_or_else(
+        |panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            Entry {
+                name: job.name.clone(),
+                file: job
+                    .scenario
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                outcome: Outcome::Failed(vec![format!(
+                    "internal error (a bug in fluidity): {message}"
+                )]),
+            }
+        },
+    )
+}
+
 /// Plans every job on `workers` threads, calling `done` after each; stops taking new
 /// jobs once `stop` is set. Entries come back in job order.
 pub fn run_all(
@@ -299,7 +335,7 @@ pub fn run_all(
                 }
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(k) else { break };
-                let entry = run_job(job, planner);
+                let entry = run_isolated(job, planner);
                 done(&entry);
                 results
                     .lock()
@@ -316,4 +352,67 @@ pub fn run_all(
 /// A short number for chart labels.
 pub(crate) fn short(x: f64) -> String {
     num(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plans in process, except that it panics on one scenario (by its name).
+    struct PanicsOn(&'static str, InProcess);
+
+    impl Planner for PanicsOn {
+        fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
+            if scenario.name == self.0 {
+                panic!("planted bug on {}", scenario.name);
+            }
+            self.1.plan(scenario)
+        }
+        fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
+            self.1.compare(base, variants)
+        }
+        fn sweep(
+            &self,
+            base: &Scenario,
+            resource: &str,
+            parameter: Parameter,
+            values: &[f64],
+        ) -> Result<Sweep, String> {
+            self.1.sweep(base, resource, parameter, values)
+        }
+    }
+
+    #[test]
+    fn a_panic_in_one_job_fails_that_scenario_and_the_rest_are_planned() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let jobs: Vec<Job> = ["portfolio", "tiered", "infeasible"]
+            .iter()
+            .map(|name| Job {
+                name: name.to_string(),
+                scenario: examples.join(format!("{name}.json")),
+                variants: Vec::new(),
+                sweeps: Vec::new(),
+            })
+            .collect();
+        let planner = PanicsOn(
+            "Security even over growth (tiered)",
+            InProcess(PlanOptions::default()),
+        );
+        let entries = run_all(&jobs, &planner, 2, &AtomicBool::new(false), &|_| {});
+        assert_eq!(entries.len(), 3);
+        match &entries[1].outcome {
+            Outcome::Failed(problems) => assert!(
+                problems[0].contains("planted bug on Security even over growth"),
+                "{problems:?}"
+            ),
+            Outcome::Planned(_) => panic!("the panicking job was planned"),
+        }
+        for k in [0, 2] {
+            assert!(
+                matches!(entries[k].outcome, Outcome::Planned(_)),
+                "{}",
+                entries[k].name
+            );
+        }
+    }
 }

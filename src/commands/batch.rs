@@ -53,9 +53,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
     // In process, a stop also interrupts the whole-unit searches under way: each ends
     // with its best plan found (FEASIBLE, with its gap) instead of running on.
     let planner: Box<dyn Planner> = match args.remote.endpoint() {
-        Some(endpoint) => {
-            Box::new(Remote::new(endpoint).context("cannot start the client runtime")?)
-        }
+        Some(endpoint) => Box::new(Remote::connect(&endpoint).context("cannot reach the server")?),
         None => Box::new(InProcess(PlanOptions {
             limits: args.limits.limits(),
             time_limit: None,

@@ -4,7 +4,7 @@ use crate::cli::ServeArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
 use fluidity::server::auth::Auth;
-use fluidity::server::metrics::serve_metrics;
+use fluidity::server::metrics_endpoint::serve_metrics;
 use fluidity::server::{serve, shutdown_signal, ServerConfig};
 use std::io::Write;
 use std::time::Duration;

@@ -197,8 +197,10 @@ where
                         };
                         let path = request.uri().path();
                         tracing::info!(path, "unauthenticated call refused");
-                        let method = path.rsplit('/').next().unwrap_or(path);
-                        self.metrics.call(method, "UNAUTHENTICATED");
+                        self.metrics.call(
+                            super::metrics::Method::from_path(path),
+                            tonic::Code::Unauthenticated,
+                        );
                         let response = tonic::Status::unauthenticated(message).into_http();
                         return Box::pin(async move { Ok(response) });
                     }

@@ -1,13 +1,17 @@
 //! Prometheus metrics in the text exposition format: calls by method and status,
 //! solve time histograms by solver and problem size, queue depth and solves in flight.
-//! A few counters behind mutexes: cheap next to any solve, and no dependency.
+//! A few counters behind mutexes: cheap next to any solve.
+//!
+//! Every label comes from a closed set (the service's methods and `unknown`, gRPC
+//! code names, solver names, size buckets), so no caller can add a series, and every
+//! label value is escaped by the exposition rules all the same. (prometheus-client
+//! was considered: it writes label values unescaped, client_rust issue #151.) The
+//! HTTP side is `metrics_endpoint`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// Upper bounds (seconds) of the solve time histogram's buckets.
 const BUCKETS: [f64; 11] = [
@@ -21,13 +25,78 @@ struct Histogram {
     sum: f64,
 }
 
+/// A method as the metrics name it: the service's own, health and reflection, and
+/// `unknown` for any other path (made-up names included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Plan,
+    PlanStream,
+    Validate,
+    Compare,
+    Sweep,
+    Health,
+    Reflection,
+    Unknown,
+}
+
+impl Method {
+    /// The method a request path (`/fluidity.v1.FluidityService/Plan`) calls.
+    pub fn from_path(path: &str) -> Method {
+        let (service, method) = path
+            .strip_prefix('/')
+            .and_then(|p| p.split_once('/'))
+            .unwrap_or(("", ""));
+        match (service, method) {
+            ("fluidity.v1.FluidityService", "Plan") => Method::Plan,
+            ("fluidity.v1.FluidityService", "PlanStream") => Method::PlanStream,
+            ("fluidity.v1.FluidityService", "Validate") => Method::Validate,
+            ("fluidity.v1.FluidityService", "Compare") => Method::Compare,
+            ("fluidity.v1.FluidityService", "Sweep") => Method::Sweep,
+            ("grpc.health.v1.Health", "Check" | "Watch") => Method::Health,
+            (
+                "grpc.reflection.v1.ServerReflection" | "grpc.reflection.v1alpha.ServerReflection",
+                "ServerReflectionInfo",
+            ) => Method::Reflection,
+            _ => Method::Unknown,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Plan => "Plan",
+            Method::PlanStream => "PlanStream",
+            Method::Validate => "Validate",
+            Method::Compare => "Compare",
+            Method::Sweep => "Sweep",
+            Method::Health => "Health",
+            Method::Reflection => "Reflection",
+            Method::Unknown => "unknown",
+        }
+    }
+}
+
 /// Everything the server counts.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    calls: Mutex<BTreeMap<(String, String), u64>>,
+    calls: Mutex<BTreeMap<(Method, &'static str), u64>>,
     solves: Mutex<BTreeMap<(String, &'static str), Histogram>>,
     pub(crate) queued: AtomicUsize,
     pub(crate) in_flight: AtomicUsize,
+}
+
+/// A label value as the text exposition format needs it: backslash, double quote
+/// and line feed escaped.
+pub fn escape_label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The size bucket of a problem, by LP columns.
@@ -41,13 +110,13 @@ pub fn size_bucket(variables: u32) -> &'static str {
 }
 
 impl Metrics {
-    /// One finished call: its method (`Plan`) and status code name (`OK`).
-    pub fn call(&self, method: &str, code: &str) {
+    /// One finished call (or stream message): its method and status code.
+    pub fn call(&self, method: Method, code: tonic::Code) {
         *self
             .calls
             .lock()
             .expect("no panics while counting")
-            .entry((method.to_string(), code.to_string()))
+            .entry((method, super::status::code_name(code)))
             .or_default() += 1;
     }
 
@@ -73,11 +142,14 @@ impl Metrics {
         for ((method, code), n) in self.calls.lock().expect("no panics while counting").iter() {
             let _ = writeln!(
                 out,
-                "fluidity_calls_total{{method=\"{method}\",code=\"{code}\"}} {n}"
+                "fluidity_calls_total{{method=\"{}\",code=\"{}\"}} {n}",
+                escape_label(method.name()),
+                escape_label(code),
             );
         }
         out.push_str("# HELP fluidity_solve_seconds Solve time of plans, by solver and problem size (LP columns).\n# TYPE fluidity_solve_seconds histogram\n");
         for ((solver, size), h) in self.solves.lock().expect("no panics while counting").iter() {
+            let solver = escape_label(solver);
             for (k, bound) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -108,52 +180,5 @@ impl Metrics {
             self.in_flight.load(Ordering::SeqCst)
         );
         out
-    }
-}
-
-/// Serves `GET /metrics` over plain HTTP/1.1 on `listener` until `shutdown`.
-pub async fn serve_metrics(
-    listener: TcpListener,
-    metrics: std::sync::Arc<Metrics>,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => accepted,
-        };
-        let Ok((mut stream, _)) = accepted else {
-            continue;
-        };
-        let metrics = metrics.clone();
-        tokio::spawn(async move {
-            let mut request = Vec::with_capacity(512);
-            let mut buf = [0u8; 512];
-            // Read the request head (bounded); the body, if any, is ignored.
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-                match tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
-                    .await
-                {
-                    Ok(Ok(n)) if n > 0 => request.extend_from_slice(&buf[..n]),
-                    _ => return,
-                }
-            }
-            let head = String::from_utf8_lossy(&request);
-            let (status, body) = if head.starts_with("GET /metrics ") {
-                ("200 OK", metrics.render())
-            } else {
-                (
-                    "404 Not Found",
-                    "only GET /metrics is served here\n".to_string(),
-                )
-            };
-            let response = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        });
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 mod deadline;
 pub mod metrics;
+pub mod metrics_endpoint;
 mod pool;
 mod service;
 pub mod status;
@@ -121,9 +122,11 @@ pub async fn serve(
         .http2_keepalive_interval(config.http2_keepalive_interval)
         .http2_keepalive_timeout(config.http2_keepalive_timeout);
     if let Some(age) = config.max_connection_age {
-        builder = builder
-            .max_connection_age(age)
-            .max_connection_age_grace(config.shutdown_grace);
+        // No `max_connection_age_grace`: with it, tonic 0.14 never sends GOAWAY at the
+        // age but closes the connection by force at age + grace, in-flight calls and
+        // all (transport/server/mod.rs, connection_timeout_future). Without it the
+        // connection is shut down gracefully at the age: GOAWAY, calls in flight finish.
+        builder = builder.max_connection_age(age);
     }
     if let Some(tls) = config.tls.clone() {
         builder = builder.tls_config(tls)?;

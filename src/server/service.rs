@@ -3,8 +3,9 @@
 //! the time taken and the outcome.
 
 use super::deadline;
+use super::metrics::Method;
 use super::pool::SolvePool;
-use super::status::{code_name, from_plan_error, invalid_argument, to_plan_error};
+use super::status::{from_plan_error, invalid_argument, to_plan_error};
 use super::ServerConfig;
 use crate::convert::via_json;
 use crate::convert::{plan_to_proto, scenario_from_proto, violation_to_proto};
@@ -92,6 +93,21 @@ impl Planner {
         self.bounded(deadline, self.pool.run(deadline, job)).await
     }
 
+    /// Runs CPU work (decoding checks, validation) on tokio's blocking pool, never on
+    /// the runtime's threads, under the call's deadline. A panic is INTERNAL.
+    async fn off_runtime<T: Send + 'static>(
+        &self,
+        deadline: Option<Instant>,
+        job: impl FnOnce() -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        self.bounded(deadline, async move {
+            tokio::task::spawn_blocking(job)
+                .await
+                .map_err(|_| Status::internal("internal error: a check panicked"))?
+        })
+        .await
+    }
+
     /// Awaits `work`, or answers DEADLINE_EXCEEDED just before the deadline.
     async fn bounded<T>(
         &self,
@@ -111,10 +127,10 @@ impl Planner {
     }
 
     /// Counts one answered call (or stream message) by method and status code.
-    fn count<T>(&self, method: &str, answer: &Result<T, Status>) {
+    fn count<T>(&self, method: Method, answer: &Result<T, Status>) {
         let code = match answer {
-            Ok(_) => "OK",
-            Err(status) => code_name(status.code()),
+            Ok(_) => tonic::Code::Ok,
+            Err(status) => status.code(),
         };
         self.config.metrics.call(method, code);
     }
@@ -150,7 +166,10 @@ impl Planner {
         caller: &str,
     ) -> Result<PlanResponse, Status> {
         let started = Instant::now();
-        let scenario = scenario_of(request.scenario)?;
+        let proto = request.scenario;
+        let scenario = self
+            .off_runtime(deadline, move || scenario_of(proto))
+            .await?;
         let span = tracing::info_span!(
             "plan",
             caller = %caller,
@@ -166,14 +185,10 @@ impl Planner {
         // slot; validating a large scenario is real work, so it runs off the runtime.
         let limits = self.config.limits;
         let scenario = self
-            .bounded(deadline, async move {
-                tokio::task::spawn_blocking(move || {
-                    validate(&scenario, &limits)
-                        .map(|()| scenario)
-                        .map_err(|invalid| invalid_argument(&invalid.violations))
-                })
-                .await
-                .map_err(|_| Status::internal("internal error: validation panicked"))?
+            .off_runtime(deadline, move || {
+                validate(&scenario, &limits)
+                    .map(|()| scenario)
+                    .map_err(|invalid| invalid_argument(&invalid.violations))
             })
             .await?;
         let (options, cancel_on_drop) = self.options(deadline);
@@ -223,7 +238,7 @@ impl FluidityService for Planner {
         let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let answer = self.plan_one(request.into_inner(), deadline, &caller).await;
-        self.count("Plan", &answer);
+        self.count(Method::Plan, &answer);
         answer.map(Response::new)
     }
 
@@ -232,7 +247,7 @@ impl FluidityService for Planner {
         request: Request<ValidateRequest>,
     ) -> Result<Response<ValidateResponse>, Status> {
         let answer = self.validate_call(request).await;
-        self.count("Validate", &answer);
+        self.count(Method::Validate, &answer);
         answer
     }
 
@@ -255,33 +270,58 @@ impl FluidityService for Planner {
         let in_flight = Arc::new(Semaphore::new(self.config.max_concurrent_solves.max(1)));
         tokio::spawn(
             async move {
-                while let Some(message) = inbound.next().await {
-                    let request = match message {
-                        Ok(request) => request,
-                        Err(status) => {
-                            let _ = tx.send(Err(super::status::from_transport(status))).await;
-                            break;
+                // Each message is planned in a task this driver owns: when the client
+                // goes away (the response stream is dropped, so `tx` closes), the
+                // driver returns and dropping `plans` aborts every task, whose
+                // `CancelOnDrop` guards then stop their solves.
+                let mut plans = tokio::task::JoinSet::new();
+                let mut reading = true;
+                loop {
+                    if !reading && plans.is_empty() {
+                        // Every answer sent: dropping `tx` ends the response stream.
+                        return;
+                    }
+                    tokio::select! {
+                        _ = tx.closed() => return,
+                        Some(_) = plans.join_next(), if !plans.is_empty() => continue,
+                        message = inbound.next(), if reading => {
+                            let request = match message {
+                                Some(Ok(request)) => request,
+                                Some(Err(status)) => {
+                                    let _ = tx.send(Err(super::status::from_transport(status))).await;
+                                    return;
+                                }
+                                None => {
+                                    reading = false;
+                                    continue;
+                                }
+                            };
+                            let slot = tokio::select! {
+                                _ = tx.closed() => return,
+                                slot = in_flight.clone().acquire_owned() => slot,
+                            };
+                            let Ok(slot) = slot else { return };
+                            let (planner, tx, caller) = (planner.clone(), tx.clone(), caller.clone());
+                            plans.spawn(
+                                async move {
+                                    let _slot = slot;
+                                    let id = request.id.clone();
+                                    let planned = planner.plan_one(request, deadline, &caller).await;
+                                    planner.count(Method::PlanStream, &planned);
+                                    let answer = match planned {
+                                        Ok(response) => response,
+                                        Err(status) => PlanResponse {
+                                            id,
+                                            plan: None,
+                                            error: Some(to_plan_error(&status)),
+                                        },
+                                    };
+                                    let _ = tx.send(Ok(answer)).await;
+                                }
+                                .in_current_span(),
+                            );
                         }
-                    };
-                    let Ok(slot) = in_flight.clone().acquire_owned().await else {
-                        break;
-                    };
-                    let (planner, tx, caller) = (planner.clone(), tx.clone(), caller.clone());
-                    tokio::spawn(async move {
-                        let _slot = slot;
-                        let id = request.id.clone();
-                        let planned = planner.plan_one(request, deadline, &caller).await;
-                        planner.count("PlanStream", &planned);
-                        let answer = match planned {
-                            Ok(response) => response,
-                            Err(status) => PlanResponse {
-                                id,
-                                plan: None,
-                                error: Some(to_plan_error(&status)),
-                            },
-                        };
-                        let _ = tx.send(Ok(answer)).await;
-                    });
+                    }
                 }
             }
             .in_current_span(),
@@ -294,7 +334,7 @@ impl FluidityService for Planner {
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
         let answer = self.compare_call(request).await;
-        self.count("Compare", &answer);
+        self.count(Method::Compare, &answer);
         answer
     }
 
@@ -303,7 +343,7 @@ impl FluidityService for Planner {
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
         let answer = self.sweep_call(request).await;
-        self.count("Sweep", &answer);
+        self.count(Method::Sweep, &answer);
         answer
     }
 }
@@ -314,28 +354,36 @@ impl Planner {
         &self,
         request: Request<ValidateRequest>,
     ) -> Result<Response<ValidateResponse>, Status> {
-        let scenario = match scenario_of(request.into_inner().scenario) {
-            Ok(s) => s,
-            Err(status) => {
-                // An unreadable enum is a validation problem like any other here.
-                let violations = to_plan_error(&status).violations;
-                return Ok(Response::new(ValidateResponse {
-                    valid: false,
+        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let proto = request.into_inner().scenario;
+        let limits = self.config.limits;
+        // Converting and validating a large scenario is real work: off the runtime.
+        let response = self
+            .off_runtime(deadline, move || {
+                let scenario = match scenario_of(proto) {
+                    Ok(s) => s,
+                    Err(status) => {
+                        // An unreadable enum is a validation problem like any other here.
+                        return Ok(ValidateResponse {
+                            valid: false,
+                            violations: to_plan_error(&status).violations,
+                            variables: 0,
+                        });
+                    }
+                };
+                let violations = match validate(&scenario, &limits) {
+                    Ok(()) => Vec::new(),
+                    Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
+                };
+                Ok(ValidateResponse {
+                    valid: violations.is_empty(),
                     violations,
-                    variables: 0,
-                }));
-            }
-        };
-        let violations = match validate(&scenario, &self.config.limits) {
-            Ok(()) => Vec::new(),
-            Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
-        };
-        tracing::info!(problems = violations.len(), "validated");
-        Ok(Response::new(ValidateResponse {
-            valid: violations.is_empty(),
-            violations,
-            variables: variable_count(&scenario) as u64,
-        }))
+                    variables: variable_count(&scenario) as u64,
+                })
+            })
+            .await?;
+        tracing::info!(problems = response.violations.len(), "validated");
+        Ok(Response::new(response))
     }
 
     async fn compare_call(
@@ -345,26 +393,32 @@ impl Planner {
         let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
-        let base = scenario_of(request.base)?;
-        let mut variants = Vec::with_capacity(request.variants.len());
-        for (k, v) in request.variants.iter().enumerate() {
-            variants.push(via_json::<_, Variant>(v).map_err(|e| {
-                invalid_argument(&[Violation {
-                    path: format!("variants[{k}]"),
-                    message: e,
-                }])
-            })?);
-        }
-        if variants.is_empty() {
-            return Err(invalid_argument(&[Violation {
-                path: "variants".to_string(),
-                message: "give at least one variant".to_string(),
-            }]));
-        }
-        let problems = fluidity_solvers::variant::check_all(&base, &variants);
-        if !problems.is_empty() {
-            return Err(invalid_argument(&problems));
-        }
+        let (base, variants) = self
+            .off_runtime(deadline, move || {
+                let base = scenario_of(request.base)?;
+                let mut variants = Vec::with_capacity(request.variants.len());
+                for (k, v) in request.variants.iter().enumerate() {
+                    variants.push(via_json::<_, Variant>(v).map_err(|e| {
+                        invalid_argument(&[Violation {
+                            path: format!("variants[{k}]"),
+                            message: e,
+                        }])
+                    })?);
+                }
+                if variants.is_empty() {
+                    return Err(invalid_argument(&[Violation {
+                        path: "variants".to_string(),
+                        message: "give at least one variant".to_string(),
+                    }]));
+                }
+                let problems = fluidity_solvers::variant::check_all(&base, &variants);
+                if problems.is_empty() {
+                    Ok((base, variants))
+                } else {
+                    Err(invalid_argument(&problems))
+                }
+            })
+            .await?;
         let span = tracing::info_span!(
             "compare",
             caller = %caller,
@@ -392,7 +446,10 @@ impl Planner {
         let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
-        let base = scenario_of(request.base)?;
+        let proto = request.base;
+        let base = self
+            .off_runtime(deadline, move || scenario_of(proto))
+            .await?;
         let parameter = match crate::proto::Parameter::try_from(request.parameter) {
             Ok(crate::proto::Parameter::CapacityFactor) => Parameter::CapacityFactor,
             Ok(crate::proto::Parameter::ReserveLevel) => Parameter::ReserveLevel,
