@@ -48,6 +48,11 @@ fn mixed_folder(dir: &Path) {
 }
 
 fn batch(dir: &Path, out: &Path) -> Output {
+    batch_with(dir, out, &[])
+}
+
+/// `fluidity batch DIR --out OUT EXTRA...`
+fn batch_with(dir: &Path, out: &Path, extra: &[&str]) -> Output {
     Command::new(BIN)
         .args([
             "batch",
@@ -55,6 +60,7 @@ fn batch(dir: &Path, out: &Path) -> Output {
             "--out",
             &out.display().to_string(),
         ])
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -291,17 +297,7 @@ fn the_summary_prints_as_json_rows_on_request() {
     let dir = scratch("batch_json_in");
     let out = scratch("batch_json_out");
     mixed_folder(&dir);
-    let result = Command::new(BIN)
-        .args([
-            "batch",
-            &dir.display().to_string(),
-            "--out",
-            &out.display().to_string(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let result = batch_with(&dir, &out, &["--format", "json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&result.stdout).unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0]["status"], "FAILED");
@@ -330,17 +326,11 @@ fn a_batch_through_a_server_makes_one_connection_for_every_call() {
         ));
         common::counting_proxy(server).await
     });
-    let result = Command::new(BIN)
-        .args([
-            "batch",
-            &dir.display().to_string(),
-            "--out",
-            &out.display().to_string(),
-            "--server",
-            &format!("http://127.0.0.1:{port}"),
-        ])
-        .output()
-        .unwrap();
+    let result = batch_with(
+        &dir,
+        &out,
+        &["--server", &format!("http://127.0.0.1:{port}")],
+    );
     // Planned remotely like in process: the same rows (a mixed folder fails: exit 1).
     assert_eq!(
         result.status.code(),

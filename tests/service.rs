@@ -599,3 +599,84 @@ async fn a_scenario_above_the_constraint_limit_is_invalid_argument() {
         status.message()
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_validate_being_checked_does_not_hold_up_other_calls() {
+    // One runtime thread serves every call. A Validate whose check is held (as a
+    // large scenario's check would take its time) must leave that thread free: a
+    // health check and a second Validate are answered meanwhile.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let entered = Arc::new(AtomicUsize::new(0));
+    // Set when the gate was never opened: the test could not run while the check
+    // was held (a check on the runtime thread blocks it), so the hook gave up.
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (g, e, st) = (gate.clone(), entered.clone(), stalled.clone());
+    let hook: SolveHook = Arc::new(move |scenario: &Scenario| {
+        if scenario.name != "held" {
+            return;
+        }
+        e.fetch_add(1, Ordering::SeqCst);
+        let (lock, open) = &*g;
+        let guard = lock.lock().unwrap();
+        let (guard, waited) = open
+            .wait_timeout_while(guard, Duration::from_secs(10), |is_open| !*is_open)
+            .unwrap();
+        drop(guard);
+        if waited.timed_out() {
+            st.store(true, Ordering::SeqCst);
+        }
+    });
+    let server = start(ServerConfig {
+        before_check: Some(hook),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut held = example("portfolio.json");
+    held.name = "held".to_string();
+    let mut validator = client(&server).await;
+    let validation = tokio::spawn(async move {
+        validator
+            .validate(ValidateRequest {
+                scenario: Some(scenario_to_proto(&held)),
+            })
+            .await
+    });
+    // An event, not a sleep: the check has started and is held.
+    while entered.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let channel = Channel::from_shared(server.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let answered = tokio::time::timeout(
+        Duration::from_secs(10),
+        health.check(tonic_health::pb::HealthCheckRequest::default()),
+    )
+    .await;
+    let other = tokio::time::timeout(
+        Duration::from_secs(10),
+        client(&server).await.validate(ValidateRequest {
+            scenario: Some(scenario_to_proto(&example("tiered.json"))),
+        }),
+    )
+    .await;
+    let (lock, open) = &*gate;
+    *lock.lock().unwrap() = true;
+    open.notify_all();
+    assert!(
+        !stalled.load(Ordering::SeqCst),
+        "the held check blocked the runtime: nothing else could run"
+    );
+    assert!(
+        answered.is_ok(),
+        "the health check waited for the held check"
+    );
+    assert!(
+        other.is_ok_and(|r| r.is_ok()),
+        "a second Validate waited for the held one"
+    );
+    assert!(validation.await.unwrap().unwrap().into_inner().valid);
+}

@@ -176,17 +176,6 @@ mod tests {
         lp
     }
 
-    fn options(cancel: &Cancel) -> Options<'_> {
-        Options {
-            time_limit: None,
-            mip_gap: 0.0,
-            cancel,
-            progress: None,
-            bound: None,
-            objective_scale: 1.0,
-        }
-    }
-
     fn interior(x: Vec<f64>, duals: Vec<f64>) -> Solution {
         Solution {
             x,
@@ -201,7 +190,7 @@ mod tests {
         let lp = tied_mix();
         let cancel = Cancel::default();
         let centre = interior(vec![2.999_999_9, 0.500_000_1, 0.5], vec![2.000_000_3]);
-        let v = vertex(&lp, &centre, &options(&cancel)).unwrap();
+        let v = vertex(&lp, &centre, &Options::plain(&cancel)).unwrap();
         assert_eq!(v.duals.as_deref(), Some(&[2.0][..]));
         assert_eq!(v.x[0], 3.0);
         // A vertex: one of y, z at a bound.
@@ -219,7 +208,7 @@ mod tests {
             (vec![2.9, 9.9, 9.9], vec![0.0]),
             (vec![0.1, 2.0, 1.9], vec![5.0]),
         ] {
-            let v = vertex(&lp, &interior(x, duals), &options(&cancel)).unwrap();
+            let v = vertex(&lp, &interior(x, duals), &Options::plain(&cancel)).unwrap();
             let y = v.duals.clone().unwrap();
             assert_eq!(y, vec![2.0]);
             assert_eq!(optimal(&lp, &v.x, &y, Tolerance::VERTEX), Ok(()));

@@ -52,6 +52,21 @@ pub(crate) struct Options<'a> {
     pub objective_scale: f64,
 }
 
+impl<'a> Options<'a> {
+    /// No limit, no gap, no progress, an unscaled objective (tests).
+    #[cfg(test)]
+    pub(crate) fn plain(cancel: &'a Cancel) -> Options<'a> {
+        Options {
+            time_limit: None,
+            mip_gap: 0.0,
+            cancel,
+            progress: None,
+            bound: None,
+            objective_scale: 1.0,
+        }
+    }
+}
+
 /// An lp_solve model, freed on drop.
 struct Model(*mut ffi::lprec);
 
@@ -446,14 +461,7 @@ mod tests {
     use crate::lp::RowKind;
 
     fn options(cancel: &Cancel) -> Options<'_> {
-        Options {
-            time_limit: None,
-            mip_gap: 0.0,
-            cancel,
-            progress: None,
-            bound: None,
-            objective_scale: 1.0,
-        }
+        Options::plain(cancel)
     }
 
     #[test]

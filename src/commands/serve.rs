@@ -73,6 +73,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         max_connection_age: seconds("max-connection-age", args.max_connection_age)?,
         metrics: defaults.metrics.clone(),
         before_solve: None,
+        before_check: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

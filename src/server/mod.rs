@@ -50,6 +50,9 @@ pub struct ServerConfig {
     /// What the server counts (shared with the metrics endpoint).
     pub metrics: Arc<metrics::Metrics>,
     pub before_solve: Option<SolveHook>,
+    /// Run before a Validate call checks its scenario, on the thread that checks it
+    /// (tests hold a check there and see what else the server still answers).
+    pub before_check: Option<SolveHook>,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +72,7 @@ impl Default for ServerConfig {
             max_connection_age: Some(Duration::from_secs(3600)),
             metrics: Arc::new(metrics::Metrics::default()),
             before_solve: None,
+            before_check: None,
         }
     }
 }

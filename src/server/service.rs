@@ -357,6 +357,7 @@ impl Planner {
         let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
         let proto = request.into_inner().scenario;
         let limits = self.config.limits;
+        let hook = self.config.before_check.clone();
         // Converting and validating a large scenario is real work: off the runtime.
         let response = self
             .off_runtime(deadline, move || {
@@ -371,6 +372,9 @@ impl Planner {
                         });
                     }
                 };
+                if let Some(hook) = hook {
+                    hook(&scenario);
+                }
                 let violations = match validate(&scenario, &limits) {
                     Ok(()) => Vec::new(),
                     Err(invalid) => invalid.violations.iter().map(violation_to_proto).collect(),
