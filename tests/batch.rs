@@ -404,3 +404,18 @@ fn owners_of_what_if_files_are_matched_by_the_longest_scenario_name() {
         "{written:?}"
     );
 }
+
+#[test]
+fn an_output_folder_that_is_the_scenario_folder_is_refused_and_nothing_is_written() {
+    let dir = scratch("batch_same_folder");
+    std::fs::copy(examples().join("tiered.json"), dir.join("q4.json")).unwrap();
+    std::fs::copy(examples().join("tiered.json"), dir.join("q4.plan.json")).unwrap();
+    let before = std::fs::read(dir.join("q4.plan.json")).unwrap();
+    let result = batch(&dir, &dir.join("."));
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("is the scenario folder"), "{stderr}");
+    // The scenario named like q4's plan is untouched, and nothing was added.
+    assert_eq!(std::fs::read(dir.join("q4.plan.json")).unwrap(), before);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}

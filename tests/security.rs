@@ -624,13 +624,32 @@ async fn made_up_method_names_add_no_series_and_the_exposition_still_parses() {
             .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated);
     }
+    // With a valid token the same paths reach the router, which answers UNIMPLEMENTED:
+    // counted as well, under the same `unknown`.
+    for path in &paths[..100] {
+        grpc.ready().await.unwrap();
+        let path: tonic::codegen::http::uri::PathAndQuery = path.parse().unwrap();
+        let codec =
+            tonic_prost::ProstCodec::<PlanRequest, fluidity::proto::PlanResponse>::default();
+        let mut call = tonic::Request::new(request());
+        call.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {PLANNER_TOKEN}").parse().unwrap(),
+        );
+        let status = grpc.unary(call, path, codec).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unimplemented);
+    }
     let text = metrics.render();
     assert_eq!(exposition_problems(&text), Vec::<String>::new(), "{text}");
     let series = text
         .lines()
         .filter(|l| l.starts_with("fluidity_calls_total{"))
         .count();
-    assert_eq!(series, 1, "{text}");
+    assert_eq!(series, 2, "{text}");
+    assert!(
+        text.contains("fluidity_calls_total{method=\"unknown\",code=\"UNIMPLEMENTED\"} 100"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!(
             "fluidity_calls_total{{method=\"unknown\",code=\"UNAUTHENTICATED\"}} {}",

@@ -429,7 +429,13 @@ impl StageSolver {
             #[cfg(feature = "highs")]
             Backend::Highs if !lp.has_integers() => self.highs.solve(lp, time_limit),
             #[cfg(feature = "highs")]
-            Backend::Highs => crate::highs_session::solve_milp(lp, time_limit, self.search.mip_gap),
+            Backend::Highs => crate::highs_session::solve_milp(
+                lp,
+                time_limit,
+                self.search.mip_gap,
+                cancel,
+                self.search.progress.as_deref(),
+            ),
             _ => scaled(lp, |scaled, scaling| {
                 let solution = match backend {
                     Backend::Clarabel => {

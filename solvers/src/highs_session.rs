@@ -13,6 +13,7 @@ use crate::backend::{Solution, SolveFailure};
 use crate::lp::{Cmp, LinearProgram, Row, Sense};
 use crate::scaling::Scaling;
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
+use std::ffi::{c_int, c_void};
 
 /// Turns a HiGHS row dual into objective gained per unit of right-hand side (the
 /// sign the dual-sign tests in `tests/backends.rs` pin down).
@@ -158,9 +159,18 @@ pub fn solve_milp(
     lp: &LinearProgram,
     time_limit: Option<f64>,
     mip_gap: f64,
+    cancel: &crate::Cancel,
+    progress: Option<&crate::Progress>,
 ) -> Result<Solution, SolveFailure> {
     let (scaling, scaled) = Scaling::of(lp);
-    let solution = solve_scaled_milp(&scaled, time_limit, mip_gap)?;
+    let mut watch = MipWatch {
+        cancel,
+        progress,
+        objective_scale: scaling.objective_scale(),
+        last_report: f64::NEG_INFINITY,
+        cancelled: false,
+    };
+    let solution = solve_scaled_milp(&scaled, time_limit, mip_gap, &mut watch)?;
     let x = scaling.point(&solution.x);
     // Without a dual bound to read, a closed gap proves the optimum within mipGap x
     // max(1, |objective|) of ours (HiGHS's relative gap is never the looser).
@@ -184,10 +194,60 @@ pub fn solve_milp(
     })
 }
 
+/// What HiGHS's MIP callback reads and writes: the caller's flags (a cancel stops the
+/// search with no answer, an interrupt keeps the incumbent) and where progress goes.
+struct MipWatch<'a> {
+    cancel: &'a crate::Cancel,
+    progress: Option<&'a crate::Progress>,
+    /// The program's objective is the scenario's times this (see `scaling`).
+    objective_scale: f64,
+    last_report: f64,
+    /// Set when the search was stopped for a cancel rather than an interrupt.
+    cancelled: bool,
+}
+
+/// HiGHS calls this during branch and bound: at each interrupt check it asks whether
+/// to stop, and it reports progress a few times a second.
+unsafe extern "C" fn mip_callback(
+    kind: c_int,
+    _message: *const std::ffi::c_char,
+    out: *const highs_sys::HighsCallbackDataOut,
+    into: *mut highs_sys::HighsCallbackDataIn,
+    handle: *mut c_void,
+) {
+    // SAFETY: `handle` is the `MipWatch` that `solve_scaled_milp` keeps alive across
+    // the solve; HiGHS passes valid data pointers for the callback kinds started.
+    let (watch, out) = unsafe { (&mut *(handle as *mut MipWatch<'_>), &*out) };
+    if kind == highs_sys::kHighsCallbackMipInterrupt as c_int && !into.is_null() {
+        let cancelled = watch.cancel.is_raised();
+        if cancelled || watch.cancel.is_interrupted() {
+            watch.cancelled |= cancelled;
+            // SAFETY: checked non-null above.
+            unsafe { (*into).user_interrupt = 1 };
+        }
+    }
+    let Some(progress) = watch.progress else {
+        return;
+    };
+    if out.running_time - watch.last_report < 0.2 {
+        return;
+    }
+    watch.last_report = out.running_time;
+    let finite = |v: f64| (v.is_finite() && v.abs() < 1e29).then(|| v / watch.objective_scale);
+    let report = crate::ProgressReport {
+        elapsed: out.running_time,
+        incumbent: finite(out.mip_primal_bound),
+        bound: finite(out.mip_dual_bound),
+    };
+    // A panic must not cross into C.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| progress(&report)));
+}
+
 fn solve_scaled_milp(
     lp: &LinearProgram,
     time_limit: Option<f64>,
     mip_gap: f64,
+    watch: &mut MipWatch<'_>,
 ) -> Result<Solution, SolveFailure> {
     let (mut model, _) = load(lp)?;
     model.set_option("threads", THREADS);
@@ -195,9 +255,25 @@ fn solve_scaled_milp(
     if let Some(seconds) = time_limit {
         model.set_option("time_limit", seconds.max(0.0));
     }
+    // SAFETY: the model is alive; `watch` outlives the solve below, which is the
+    // only time HiGHS calls back.
+    unsafe {
+        let highs = model.as_mut_ptr();
+        highs_sys::Highs_setCallback(
+            highs,
+            Some(mip_callback),
+            watch as *mut MipWatch<'_> as *mut c_void,
+        );
+        highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackMipInterrupt);
+        highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackMipImprovingSolution);
+        highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackMipLogging);
+    }
     let solved = model
         .try_solve()
         .map_err(|e| SolveFailure::Solver(format!("HiGHS: {e:?}")))?;
+    if watch.cancelled {
+        return Err(SolveFailure::Cancelled);
+    }
     let proven_optimal = outcome(&solved)?;
     let x = solved.get_solution().columns().to_vec();
     let bound = solved

@@ -23,6 +23,16 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Plans written among the scenarios would overwrite one named like an output
+    // (`q4.plan.json` is also q4's plan) and be read as scenarios by the next run.
+    let same_folder = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same_folder(&args.dir, &args.out) {
+        return Err(anyhow!(
+            "--out {} is the scenario folder: plans written there would overwrite \
+             scenarios and be read as scenarios next time; give another folder",
+            args.out.display()
+        ));
+    }
     remove_stale_temporaries(&args.out);
     let (jobs, orphans) = batch::discover(&args.dir)
         .with_context(|| format!("cannot read {}", args.dir.display()))?;

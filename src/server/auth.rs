@@ -207,6 +207,12 @@ where
                 }
             }
         }
+        // A path no service serves is answered UNIMPLEMENTED by tonic's router, past
+        // any handler that could count it: count it here, under `unknown`.
+        let method = super::metrics::Method::from_path(request.uri().path());
+        if method == super::metrics::Method::Unknown {
+            self.metrics.call(method, tonic::Code::Unimplemented);
+        }
         // tower's contract: call the clone that was made ready.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
