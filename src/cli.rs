@@ -157,6 +157,10 @@ pub struct ServeArgs {
     /// Seconds after which a connection is closed gracefully (clients reconnect; 0: never).
     #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
     pub max_connection_age: f64,
+    /// Calls (HTTP/2 streams) one connection may have open at once, advertised to
+    /// clients as SETTINGS_MAX_CONCURRENT_STREAMS; a stream beyond it is refused.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_concurrent_streams: u32,
 
     #[command(flatten)]
     pub limits: LimitArgs,

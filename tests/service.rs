@@ -310,13 +310,14 @@ async fn wait_until(what: impl Fn() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_the_queue_calls_are_refused_with_resource_exhausted_and_the_others_succeed() {
     let (hook, held, gate) = gate();
-    let server = start(ServerConfig {
+    let config = ServerConfig {
         max_concurrent_solves: 1,
         queue_limit: 1,
         before_solve: Some(hook),
         ..ServerConfig::default()
-    })
-    .await;
+    };
+    let metrics = config.metrics.clone();
+    let server = start(config).await;
     let scenario = example("tiered.json");
     let spawn_call = |id: &str| {
         let (url, req) = (server.url.clone(), request(id, &scenario));
@@ -331,7 +332,14 @@ async fn beyond_the_queue_calls_are_refused_with_resource_exhausted_and_the_othe
     let running = spawn_call("running");
     wait_until(|| held.load(Ordering::SeqCst) == 1).await;
     let queued = spawn_call("queued");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // An event, not a sleep: the second call is waiting in the queue.
+    wait_until(|| {
+        metrics
+            .render()
+            .lines()
+            .any(|l| l == "fluidity_queue_depth 1")
+    })
+    .await;
     let refused = spawn_call("refused").await.unwrap().unwrap_err();
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
 

@@ -71,6 +71,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         )?,
         http2_keepalive_timeout: seconds("http2-keepalive-timeout", args.http2_keepalive_timeout)?,
         max_connection_age: seconds("max-connection-age", args.max_connection_age)?,
+        max_concurrent_streams: args.max_concurrent_streams.max(1),
         metrics: defaults.metrics.clone(),
         before_solve: None,
         before_check: None,

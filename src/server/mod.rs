@@ -21,6 +21,10 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 
 /// Called on the solve thread before each solve; tests use it to hold or break a solve.
+/// Streams a connection may make the server reset (for its own protocol errors)
+/// before the server closes it with GOAWAY: h2's default.
+pub const LOCAL_RESET_LIMIT: usize = 1024;
+
 pub type SolveHook = Arc<dyn Fn(&Scenario) + Send + Sync>;
 
 /// What a server allows.
@@ -47,6 +51,8 @@ pub struct ServerConfig {
     pub http2_keepalive_timeout: Option<Duration>,
     /// Connections older than this are closed gracefully (clients reconnect).
     pub max_connection_age: Option<Duration>,
+    /// HTTP/2 streams one connection may have open at once (advertised in SETTINGS).
+    pub max_concurrent_streams: u32,
     /// What the server counts (shared with the metrics endpoint).
     pub metrics: Arc<metrics::Metrics>,
     pub before_solve: Option<SolveHook>,
@@ -70,6 +76,7 @@ impl Default for ServerConfig {
             http2_keepalive_interval: Some(Duration::from_secs(30)),
             http2_keepalive_timeout: Some(Duration::from_secs(10)),
             max_connection_age: Some(Duration::from_secs(3600)),
+            max_concurrent_streams: 256,
             metrics: Arc::new(metrics::Metrics::default()),
             before_solve: None,
             before_check: None,
@@ -124,7 +131,12 @@ pub async fn serve(
     }
     let mut builder = tonic::transport::Server::builder()
         .http2_keepalive_interval(config.http2_keepalive_interval)
-        .http2_keepalive_timeout(config.http2_keepalive_timeout);
+        .http2_keepalive_timeout(config.http2_keepalive_timeout)
+        .max_concurrent_streams(config.max_concurrent_streams)
+        // tonic leaves hyper's limit on streams the server resets for a peer's errors
+        // off unless told (None); h2's default, 1,024, answers MadeYouReset
+        // (CVE-2025-8671) with GOAWAY.
+        .http2_max_local_error_reset_streams(Some(LOCAL_RESET_LIMIT));
     if let Some(age) = config.max_connection_age {
         // No `max_connection_age_grace`: with it, tonic 0.14 never sends GOAWAY at the
         // age but closes the connection by force at age + grace, in-flight calls and
