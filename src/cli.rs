@@ -161,6 +161,10 @@ pub struct ServeArgs {
     /// clients as SETTINGS_MAX_CONCURRENT_STREAMS; a stream beyond it is refused.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_concurrent_streams: u32,
+    /// Seconds a new connection has to send its first byte (HTTP/2 preface or TLS
+    /// ClientHello) before it is closed (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub connection_start_timeout: f64,
 
     #[command(flatten)]
     pub limits: LimitArgs,

@@ -176,3 +176,18 @@ fn sigterm_lets_in_flight_calls_finish_then_the_server_exits_0() {
     let after = run(&["plan", &example("tiered.json"), "--server", &server.url]);
     assert_eq!(after.status.code(), Some(1));
 }
+
+#[test]
+fn sigterm_sent_the_moment_the_address_is_announced_exits_cleanly() {
+    // The handlers must be in place before "listening on" is printed: a supervisor
+    // may stop a server as soon as it has read the line.
+    for _ in 0..10 {
+        let (mut child, _) = common::spawn_server(&["--addr", "127.0.0.1:0"], None);
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
+}

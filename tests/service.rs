@@ -688,3 +688,46 @@ async fn a_validate_being_checked_does_not_hold_up_other_calls() {
     );
     assert!(validation.await.unwrap().unwrap().into_inner().valid);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_hundred_problems_arrive_as_invalid_argument_with_details_that_fit_the_trailers() {
+    let server = start(ServerConfig::default()).await;
+    let mut scenario = example("tiered.json");
+    let template = scenario.initiatives[0].clone();
+    for k in 0..400 {
+        let mut broken = template.clone();
+        broken.id = format!("broken-initiative-with-a-long-enough-name-{k}");
+        broken.current = -1.0;
+        scenario.initiatives.push(broken);
+    }
+    let status = client(&server)
+        .await
+        .plan(request("many", &scenario))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let listed = status
+        .get_details_bad_request()
+        .unwrap()
+        .field_violations
+        .len();
+    assert!(
+        listed > 0 && listed < 400,
+        "{listed} violations in the details"
+    );
+    assert!(
+        status.message().contains("Validate lists all"),
+        "{}",
+        status.message()
+    );
+    // Validate answers in its body: every problem.
+    let validation = client(&server)
+        .await
+        .validate(ValidateRequest {
+            scenario: Some(scenario_to_proto(&scenario)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(validation.violations.len() >= 400);
+}

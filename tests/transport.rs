@@ -200,3 +200,77 @@ fn streams_beyond_the_advertised_limit_are_refused() {
     }
     assert!(refusals >= 20, "{refusals} streams refused beyond {limit}");
 }
+
+#[test]
+fn a_call_that_is_not_grpc_gets_http_415() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(fluidity::server::serve(
+            listener,
+            fluidity::server::ServerConfig::default(),
+            std::future::pending(),
+        ));
+        let socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut client, connection) = h2::client::handshake(socket).await.unwrap();
+        tokio::spawn(connection);
+        for content_type in [Some("text/plain"), Some("application/json"), None] {
+            let mut request = tonic::codegen::http::Request::builder()
+                .method("POST")
+                .uri(format!("http://{addr}/fluidity.v1.FluidityService/Plan"))
+                .header("te", "trailers");
+            if let Some(value) = content_type {
+                request = request.header("content-type", value);
+            }
+            let (response, mut body) = client
+                .send_request(request.body(()).unwrap(), false)
+                .unwrap();
+            // An empty gRPC frame: what a plan request of no fields looks like.
+            body.send_data(bytes::Bytes::from_static(&[0, 0, 0, 0, 0]), true)
+                .unwrap();
+            let response = response.await.unwrap();
+            assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
+        }
+    });
+}
+
+#[test]
+fn a_connection_that_sends_nothing_is_closed_after_the_start_timeout() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let addr = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(fluidity::server::serve(
+            listener,
+            fluidity::server::ServerConfig {
+                connection_start_timeout: Duration::from_millis(300),
+                ..fluidity::server::ServerConfig::default()
+            },
+            std::future::pending(),
+        ));
+        addr
+    });
+    let silent: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    for mut socket in silent {
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        // Closed by the server: end of stream (or a reset), not a read timeout.
+        match socket.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => panic!("the server sent {n} bytes to a silent connection"),
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "a silent connection is still open after 10 s"
+            ),
+        }
+    }
+    // A real client is still served.
+    let mut connection = Connection::open();
+    assert!(connection.next(SETTINGS, Duration::from_secs(10)).is_some());
+}

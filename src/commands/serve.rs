@@ -72,6 +72,12 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         http2_keepalive_timeout: seconds("http2-keepalive-timeout", args.http2_keepalive_timeout)?,
         max_connection_age: seconds("max-connection-age", args.max_connection_age)?,
         max_concurrent_streams: args.max_concurrent_streams.max(1),
+        connection_start_timeout: seconds(
+            "connection-start-timeout",
+            args.connection_start_timeout,
+        )?
+        // 0: no limit (a year is none in practice, and keeps the timer in range).
+        .unwrap_or(Duration::from_secs(365 * 24 * 3600)),
         metrics: defaults.metrics.clone(),
         before_solve: None,
         before_check: None,
@@ -85,6 +91,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
+        let shutdown = shutdown_signal().context("cannot install the signal handlers")?;
         if config.auth.is_none() {
             tracing::warn!(%local, "serving without authentication (--auth-tokens not given)");
         }
@@ -111,7 +118,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             auth = config.auth.is_some(),
             "serving fluidity.v1"
         );
-        serve(listener, config, shutdown_signal()).await
+        serve(listener, config, shutdown).await
     })?;
     Ok(Outcome::Planned)
 }

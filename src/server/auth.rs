@@ -175,6 +175,20 @@ where
         request
             .extensions_mut()
             .insert(ReceivedAt(std::time::Instant::now()));
+        // gRPC over HTTP/2 only: a body in another format (or none named) is not a
+        // protobuf message to decode but HTTP's 415 (gRPC's PROTOCOL.md).
+        let grpc = request
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/grpc"));
+        if !grpc {
+            let mut response =
+                tonic::Status::invalid_argument("content-type must be application/grpc")
+                    .into_http();
+            *response.status_mut() = http::StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            return Box::pin(async move { Ok(response) });
+        }
         if let Some(auth) = &self.auth {
             if !request.uri().path().starts_with(HEALTH) {
                 let presented = request

@@ -6,21 +6,48 @@ use fluidity_solvers::{PlanError, Violation};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-/// INVALID_ARGUMENT with every problem as a `google.rpc.BadRequest` field violation.
+/// Bytes of BadRequest details a status may carry: its trailers must stay under the
+/// 8 KiB of headers that common clients and proxies accept (47 KB of details reached
+/// `fluidity plan --server` as "h2 protocol error" and grpcio as RESOURCE_EXHAUSTED).
+pub const DETAILS_BUDGET: usize = 6 * 1024;
+
+/// INVALID_ARGUMENT with the problems as `google.rpc.BadRequest` field violations: all
+/// of them when they fit in `DETAILS_BUDGET` (base64 of the encoded details), else the
+/// first ones, the message saying how many more there are (Validate lists them all).
 pub fn invalid_argument(violations: &[Violation]) -> Status {
     let mut details = ErrorDetails::new();
+    // A field violation costs its two strings and a few bytes of framing, and base64
+    // grows the whole by a third.
+    let mut used = 0;
+    let mut listed = 0;
     for v in violations {
+        let cost = (v.path.len() + v.message.len() + 8) * 4 / 3;
+        if used + cost > DETAILS_BUDGET {
+            break;
+        }
+        used += cost;
+        listed += 1;
         details.add_bad_request_violation(v.path.clone(), v.message.clone());
     }
     let n = violations.len();
+    // The message travels in the trailers too: a huge id must not carry it past them.
     let first = violations
         .first()
-        .map(|v| format!(": {v}"))
+        .map(|v| {
+            let text = v.to_string();
+            match text.char_indices().nth(512) {
+                Some((cut, _)) => format!(": {}...", &text[..cut]),
+                None => format!(": {text}"),
+            }
+        })
         .unwrap_or_default();
-    let more = if n > 1 {
-        format!(" (and {} more)", n - 1)
-    } else {
-        String::new()
+    let more = match (n > 1, listed < n) {
+        (true, false) => format!(" (and {} more)", n - 1),
+        (_, true) => format!(
+            " (and {} more; the details list the first {listed}, Validate lists all)",
+            n - 1
+        ),
+        (false, false) => String::new(),
     };
     Status::with_error_details(
         Code::InvalidArgument,
