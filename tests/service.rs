@@ -731,3 +731,18 @@ async fn four_hundred_problems_arrive_as_invalid_argument_with_details_that_fit_
         .into_inner();
     assert!(validation.violations.len() >= 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_deadline_leaves_a_quick_plan_time_to_run() {
+    // A 100 ms deadline: the margin kept back for the answer is a quarter of it, so the
+    // small tiered plan (a few ms) is answered, not refused at once.
+    let server = start(ServerConfig::default()).await;
+    let mut client = client(&server).await;
+    let scenario = example("tiered.json");
+    // Warm the connection and the code paths first.
+    client.plan(request("warm", &scenario)).await.unwrap();
+    let mut call = tonic::Request::new(request("quick", &scenario));
+    call.set_timeout(Duration::from_millis(100));
+    let answer = client.plan(call).await;
+    assert!(answer.is_ok(), "{:?}", answer.err());
+}

@@ -2,7 +2,7 @@
 //! pool, encode. Each call gets a tracing span with the scenario's size, the solver,
 //! the time taken and the outcome.
 
-use super::deadline;
+use super::deadline::{self, Deadline};
 use super::metrics::Method;
 use super::pool::SolvePool;
 use super::status::{from_plan_error, invalid_argument, to_plan_error};
@@ -87,17 +87,21 @@ impl Planner {
     /// otherwise cancel the call, and the caller would read CANCELLED.
     async fn on_pool<T: Send + 'static>(
         &self,
-        deadline: Option<Instant>,
+        deadline: Option<Deadline>,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Status> {
-        self.bounded(deadline, self.pool.run(deadline, job)).await
+        self.bounded(
+            deadline,
+            self.pool.run(deadline.map(Deadline::answer_by), job),
+        )
+        .await
     }
 
     /// Runs CPU work (decoding checks, validation) on tokio's blocking pool, never on
     /// the runtime's threads, under the call's deadline. A panic is INTERNAL.
     async fn off_runtime<T: Send + 'static>(
         &self,
-        deadline: Option<Instant>,
+        deadline: Option<Deadline>,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
     ) -> Result<T, Status> {
         self.bounded(deadline, async move {
@@ -111,10 +115,10 @@ impl Planner {
     /// Awaits `work`, or answers DEADLINE_EXCEEDED just before the deadline.
     async fn bounded<T>(
         &self,
-        deadline: Option<Instant>,
+        deadline: Option<Deadline>,
         work: impl std::future::Future<Output = Result<T, Status>>,
     ) -> Result<T, Status> {
-        match deadline.and_then(|d| d.checked_sub(deadline::ANSWER_MARGIN / 2)) {
+        match deadline.map(Deadline::answer_by) {
             Some(answer_by) => tokio::time::timeout_at(answer_by.into(), work)
                 .await
                 .unwrap_or_else(|_| {
@@ -138,9 +142,9 @@ impl Planner {
     /// The deadline's budget, capped by the server's per-call limit, and a cancel flag
     /// the returned guard raises if the call is dropped (its client went away) before
     /// the guard is disarmed.
-    fn options(&self, deadline: Option<Instant>) -> (PlanOptions, CancelOnDrop) {
+    fn options(&self, deadline: Option<Deadline>) -> (PlanOptions, CancelOnDrop) {
         let time_limit = match (
-            deadline::solve_budget(deadline),
+            deadline.map(Deadline::solve_budget),
             self.config.max_solve_seconds,
         ) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -162,7 +166,7 @@ impl Planner {
     async fn plan_one(
         &self,
         request: PlanRequest,
-        deadline: Option<Instant>,
+        deadline: Option<Deadline>,
         caller: &str,
     ) -> Result<PlanResponse, Status> {
         let started = Instant::now();
