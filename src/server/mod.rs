@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod deadline;
+pub mod health;
 pub mod incoming;
 pub mod metrics;
 pub mod metrics_endpoint;
@@ -19,8 +20,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tonic_health::pb::health_check_response::ServingStatus;
 
 /// Called on the solve thread before each solve; tests use it to hold or break a solve.
+/// The service's full name, as health checks and reflection know it.
+pub const FLUIDITY_SERVICE: &str = "fluidity.v1.FluidityService";
+
 /// Streams a connection may make the server reset (for its own protocol errors)
 /// before the server closes it with GOAWAY: h2's default.
 pub const LOCAL_RESET_LIMIT: usize = 1024;
@@ -95,10 +100,10 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<FluidityServiceServer<Planner>>()
-        .await;
+    let (health_reporter, health_service) = health::health_service();
+    for service in ["", FLUIDITY_SERVICE] {
+        health_reporter.set(service, ServingStatus::Serving);
+    }
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -125,9 +130,7 @@ pub async fn serve(
     let signalled = async move {
         shutdown.await;
         tracing::info!("shutting down: no new calls; finishing those in flight");
-        reporter
-            .set_not_serving::<FluidityServiceServer<Planner>>()
-            .await;
+        reporter.shut_down();
         let _ = stop_tx.send(());
     };
     if let Some(auth) = config.auth.clone() {
