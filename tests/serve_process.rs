@@ -191,3 +191,56 @@ fn sigterm_sent_the_moment_the_address_is_announced_exits_cleanly() {
         assert_eq!(status.code(), Some(0), "{status:?}");
     }
 }
+
+#[test]
+fn out_of_descriptors_the_server_logs_once_backs_off_and_serves_again() {
+    // A descriptor limit a few dozen silent connections exhaust; they are closed
+    // after a second (`--connection-start-timeout 1`), and then a real client is served.
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "ulimit -n 48 && exec {BIN} serve --addr 127.0.0.1:0 --connection-start-timeout 1"
+            ),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let silent: Vec<std::net::TcpStream> = (0..60)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    let planned = run(&[
+        "plan",
+        &example("tiered.json"),
+        "--server",
+        &format!("http://{addr}"),
+    ]);
+    drop(silent);
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    let warnings = log.matches("cannot accept connections").count();
+    assert!(
+        (1..=5).contains(&warnings),
+        "{warnings} warnings about accepting (once per shortage, not a flood):\n{log}"
+    );
+}
