@@ -54,6 +54,24 @@ fn plan_request_headers() -> Vec<u8> {
     block
 }
 
+/// A server on a loopback port, on its own runtime (kept alive by the caller).
+fn start_server(
+    config: fluidity::server::ServerConfig,
+) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let addr = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(fluidity::server::serve(
+            listener,
+            config,
+            std::future::pending(),
+        ));
+        addr
+    });
+    (runtime, addr)
+}
+
 /// A frame the server sent: type, flags, stream, payload.
 type Received = (u8, u8, u32, Vec<u8>);
 
@@ -67,17 +85,7 @@ struct Connection {
 
 impl Connection {
     fn open() -> Connection {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let addr = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(fluidity::server::serve(
-                listener,
-                fluidity::server::ServerConfig::default(),
-                std::future::pending(),
-            ));
-            addr
-        });
+        let (runtime, addr) = start_server(fluidity::server::ServerConfig::default());
         let mut socket = TcpStream::connect(addr).unwrap();
         socket.set_nodelay(true).unwrap();
         socket.write_all(PREFACE).unwrap();
@@ -203,15 +211,8 @@ fn streams_beyond_the_advertised_limit_are_refused() {
 
 #[test]
 fn a_call_that_is_not_grpc_gets_http_415() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (runtime, addr) = start_server(fluidity::server::ServerConfig::default());
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(fluidity::server::serve(
-            listener,
-            fluidity::server::ServerConfig::default(),
-            std::future::pending(),
-        ));
         let socket = tokio::net::TcpStream::connect(addr).await.unwrap();
         let (mut client, connection) = h2::client::handshake(socket).await.unwrap();
         tokio::spawn(connection);
@@ -237,19 +238,9 @@ fn a_call_that_is_not_grpc_gets_http_415() {
 
 #[test]
 fn a_connection_that_sends_nothing_is_closed_after_the_start_timeout() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let addr = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(fluidity::server::serve(
-            listener,
-            fluidity::server::ServerConfig {
-                connection_start_timeout: Duration::from_millis(300),
-                ..fluidity::server::ServerConfig::default()
-            },
-            std::future::pending(),
-        ));
-        addr
+    let (_runtime, addr) = start_server(fluidity::server::ServerConfig {
+        connection_start_timeout: Duration::from_millis(300),
+        ..fluidity::server::ServerConfig::default()
     });
     let silent: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
     for mut socket in silent {
