@@ -161,8 +161,8 @@ pub struct ServeArgs {
     /// clients as SETTINGS_MAX_CONCURRENT_STREAMS; a stream beyond it is refused.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_concurrent_streams: u32,
-    /// Seconds a new connection has to send its first byte (HTTP/2 preface or TLS
-    /// ClientHello) before it is closed (0: no limit).
+    /// Seconds a new connection has to send its whole opening (the HTTP/2 preface, or
+    /// its first TLS record) before it is closed (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub connection_start_timeout: f64,
 

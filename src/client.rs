@@ -161,14 +161,27 @@ pub async fn plan(endpoint: &Endpoint, scenario: &Scenario) -> Result<Plan, Remo
 
 /// Plans `scenario` over an open connection.
 pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, RemoteError> {
-    let response = client
+    let answer = client
         .plan(PlanRequest {
             id: String::new(),
             scenario: Some(scenario_to_proto(scenario)),
         })
-        .await
-        .map_err(from_status)?
-        .into_inner();
+        .await;
+    let response = match answer {
+        Ok(response) => response.into_inner(),
+        // The trailers carried only the first problems: Validate's answer has them all,
+        // so the user reads the same list as in process.
+        Err(status)
+            if status.code() == Code::InvalidArgument
+                && status
+                    .message()
+                    .contains(crate::server::status::DETAILS_CUT) =>
+        {
+            let validation = validate_on(client, scenario).await?;
+            return Err(RemoteError::Invalid(validation.violations));
+        }
+        Err(status) => return Err(from_status(status)),
+    };
     let plan = response
         .plan
         .ok_or_else(|| RemoteError::Protocol("the server answered without a plan".to_string()))?;
@@ -177,7 +190,14 @@ pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, R
 
 /// Validates `scenario` on the server at `endpoint`.
 pub async fn validate(endpoint: &Endpoint, scenario: &Scenario) -> Result<Validation, RemoteError> {
-    let mut client = connect(endpoint).await?;
+    validate_on(&mut connect(endpoint).await?, scenario).await
+}
+
+/// Validates `scenario` over an open connection.
+pub async fn validate_on(
+    client: &mut Client,
+    scenario: &Scenario,
+) -> Result<Validation, RemoteError> {
     let response = client
         .validate(ValidateRequest {
             scenario: Some(scenario_to_proto(scenario)),

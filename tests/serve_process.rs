@@ -89,15 +89,31 @@ fn the_cli_reports_a_servers_validation_problems_like_its_own() {
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"periods":[{"id":"m"}],"resources":[{"id":"eng","capacity":[-1]}],"initiatives":[{"id":"a","requirements":{"x":1}}]}"#).unwrap();
     let bad = bad.display().to_string();
-    for command in ["plan", "validate"] {
-        let local = run(&[command, &bad]);
-        let remote = run(&[command, &bad, "--server", &server.url]);
-        assert_eq!(remote.status.code(), Some(1));
-        assert_eq!(
-            String::from_utf8_lossy(&local.stderr),
-            String::from_utf8_lossy(&remote.stderr),
-            "{command}"
-        );
+    // Hundreds of problems: more than a status's trailers carry, and still the same list.
+    let many = dir.join("many.json");
+    let initiatives: Vec<String> = (0..400)
+        .map(|k| format!(r#"{{"id":"i{k}","requirements":{{"x":1}},"current":-1}}"#))
+        .collect();
+    std::fs::write(
+        &many,
+        format!(
+            r#"{{"periods":[{{"id":"m"}}],"resources":[{{"id":"eng","capacity":[1]}}],"initiatives":[{}]}}"#,
+            initiatives.join(",")
+        ),
+    )
+    .unwrap();
+    let many = many.display().to_string();
+    for file in [&bad, &many] {
+        for command in ["plan", "validate"] {
+            let local = run(&[command, file]);
+            let remote = run(&[command, file, "--server", &server.url]);
+            assert_eq!(remote.status.code(), Some(1));
+            assert_eq!(
+                String::from_utf8_lossy(&local.stderr),
+                String::from_utf8_lossy(&remote.stderr),
+                "{command} {file}"
+            );
+        }
     }
     let valid_local = run(&["validate", &example("portfolio.json")]);
     let valid_remote = run(&[

@@ -237,12 +237,21 @@ fn a_call_that_is_not_grpc_gets_http_415() {
 }
 
 #[test]
-fn a_connection_that_sends_nothing_is_closed_after_the_start_timeout() {
+fn a_connection_that_sends_nothing_or_part_of_the_preface_is_closed_after_the_start_timeout() {
     let (_runtime, addr) = start_server(fluidity::server::ServerConfig {
         connection_start_timeout: Duration::from_millis(300),
         ..fluidity::server::ServerConfig::default()
     });
-    let silent: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // Silent, or stalled part-way through the preface.
+    let silent: Vec<TcpStream> = (0..50)
+        .map(|k| {
+            let mut socket = TcpStream::connect(addr).unwrap();
+            if k % 2 == 1 {
+                socket.write_all(&PREFACE[..1 + k % 20]).unwrap();
+            }
+            socket
+        })
+        .collect();
     for mut socket in silent {
         socket
             .set_read_timeout(Some(Duration::from_secs(10)))

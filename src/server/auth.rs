@@ -181,7 +181,8 @@ where
             .headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/grpc"));
+            // Media types are case-insensitive (RFC 9110, 8.3.1).
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/grpc"));
         if !grpc {
             let mut response =
                 tonic::Status::invalid_argument("content-type must be application/grpc")

@@ -1,6 +1,7 @@
 //! The connections tonic serves: accepted with TCP_NODELAY, handed over only once the
-//! peer has sent its first byte (the HTTP/2 preface or a TLS ClientHello) within
-//! `start_timeout`, so that silent sockets cannot pile up before authentication; and
+//! peer has sent its whole opening (the HTTP/2 preface, or the first TLS record: the
+//! ClientHello) within `start_timeout`, so that silent or stalled sockets cannot pile
+//! up before authentication; and
 //! an accept that fails for want of descriptors or memory is logged once and retried
 //! after a pause instead of spun on.
 
@@ -13,11 +14,16 @@ use tokio_stream::wrappers::ReceiverStream;
 /// ENOBUFS, ENOMEM).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The accepted connections of `listener` that sent a first byte within
-/// `start_timeout`; the accept loop ends when the stream is dropped.
+/// The HTTP/2 client preface (RFC 9113, 3.4): all a plain connection must send first.
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The accepted connections of `listener` that sent their opening within
+/// `start_timeout`: the whole HTTP/2 preface, or with `tls` the whole first TLS
+/// record (the ClientHello); the accept loop ends when the stream is dropped.
 pub fn incoming(
     listener: TcpListener,
     start_timeout: Duration,
+    tls: bool,
 ) -> ReceiverStream<Result<TcpStream, std::io::Error>> {
     let (started, stream) = mpsc::channel(64);
     tokio::spawn(async move {
@@ -33,12 +39,11 @@ pub fn incoming(
                     let _ = socket.set_nodelay(true);
                     let started = started.clone();
                     tokio::spawn(async move {
-                        let mut first = [0u8; 1];
-                        match tokio::time::timeout(start_timeout, socket.peek(&mut first)).await {
-                            Ok(Ok(n)) if n > 0 => {
+                        match tokio::time::timeout(start_timeout, opening(&socket, tls)).await {
+                            Ok(true) => {
                                 let _ = started.send(Ok(socket)).await;
                             }
-                            _ => tracing::debug!(%peer, "connection closed: nothing sent in time"),
+                            _ => tracing::debug!(%peer, "connection closed: no opening in time"),
                         }
                     });
                 }
@@ -54,6 +59,33 @@ pub fn incoming(
         }
     });
     ReceiverStream::new(stream)
+}
+
+/// Waits until `socket` holds its whole opening, without consuming it: true then,
+/// false when the peer closes first or sends something else. A peer that stalls
+/// part-way is left to the caller's timeout.
+async fn opening(socket: &TcpStream, tls: bool) -> bool {
+    let mut buf = vec![0u8; if tls { 5 + (1 << 14) } else { PREFACE.len() }];
+    loop {
+        let n = match socket.peek(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        let complete = if tls {
+            // A TLS record: type, version (2 bytes), length (2 bytes), then the body.
+            n >= 5 && n >= 5 + usize::from(u16::from_be_bytes([buf[3], buf[4]])).min(1 << 14)
+        } else {
+            if buf[..n] != PREFACE[..n] {
+                return false;
+            }
+            n == PREFACE.len()
+        };
+        if complete {
+            return true;
+        }
+        // peek returns what has arrived so far: look again shortly.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Accept errors that the next accept would repeat at once.

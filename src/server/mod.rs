@@ -56,8 +56,8 @@ pub struct ServerConfig {
     pub http2_keepalive_timeout: Option<Duration>,
     /// Connections older than this are closed gracefully (clients reconnect).
     pub max_connection_age: Option<Duration>,
-    /// A connection that sends nothing (no HTTP/2 preface, no TLS ClientHello) for this
-    /// long is closed.
+    /// A connection that has not sent its whole opening (the HTTP/2 preface, or its
+    /// first TLS record) this long after it connected is closed.
     pub connection_start_timeout: Duration,
     /// HTTP/2 streams one connection may have open at once (advertised in SETTINGS).
     pub max_concurrent_streams: u32,
@@ -166,7 +166,11 @@ pub async fn serve(
         .serve_with_incoming_shutdown(
             // TCP_NODELAY (Nagle's algorithm and delayed ACKs add ~40 ms to every small
             // unary answer), and only connections that start talking in time.
-            incoming::incoming(listener, config.connection_start_timeout),
+            incoming::incoming(
+                listener,
+                config.connection_start_timeout,
+                config.tls.is_some(),
+            ),
             signalled,
         );
     let grace = config.shutdown_grace;

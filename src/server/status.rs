@@ -11,6 +11,10 @@ use tonic_types::{ErrorDetails, StatusExt};
 /// `fluidity plan --server` as "h2 protocol error" and grpcio as RESOURCE_EXHAUSTED).
 pub const DETAILS_BUDGET: usize = 6 * 1024;
 
+/// What an INVALID_ARGUMENT message says when its details hold only the first
+/// problems (clients then ask Validate for the whole list).
+pub const DETAILS_CUT: &str = "Validate lists all";
+
 /// INVALID_ARGUMENT with the problems as `google.rpc.BadRequest` field violations: all
 /// of them when they fit in `DETAILS_BUDGET` (base64 of the encoded details), else the
 /// first ones, the message saying how many more there are (Validate lists them all).
@@ -44,7 +48,7 @@ pub fn invalid_argument(violations: &[Violation]) -> Status {
     let more = match (n > 1, listed < n) {
         (true, false) => format!(" (and {} more)", n - 1),
         (_, true) => format!(
-            " (and {} more; the details list the first {listed}, Validate lists all)",
+            " (and {} more; the details list the first {listed}, {DETAILS_CUT})",
             n - 1
         ),
         (false, false) => String::new(),
