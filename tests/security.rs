@@ -606,12 +606,14 @@ async fn made_up_method_names_add_no_series_and_the_exposition_still_parses() {
         "/svc/b\\",
         "/svc/a\"b",
         "/x\\y/\"",
+        // A line feed cannot be in a path; its percent-encoding can.
+        "/svc/new%0Aline",
         "/fluidity.v1.FluidityService/Nope",
     ]
     .iter()
     .map(|p| p.to_string())
     .collect();
-    paths.extend((0..2_000).map(|k| format!("/made.up.Service{k}/Method{k}")));
+    paths.extend((0..10_000).map(|k| format!("/made.up.Service{k}/Method{k}")));
     let mut grpc = tonic::client::Grpc::new(channel);
     for path in &paths {
         grpc.ready().await.unwrap();

@@ -172,20 +172,13 @@ impl Model {
                 "lp_solve could not allocate the model".into(),
             ));
         }
-        // lp_solve rounds every coefficient, right-hand side and bound it is given to
-        // 12 significant digits (roundToPrecision with the matrix's epsvalue, 1e-12):
-        // a scaled coefficient of 0.9313225746154785 became 0.931322574615, and the
-        // plan of a capacity of 2.5e9 against 1e9 per unit read 0.5000000000012849
-        // units and a price 5e-13 off. The program is already scaled, so nothing is
-        // rounded. `set_epsel` cannot do it: the matrix copies the value when
-        // `make_lp` creates it.
-        // SAFETY: make_lp returned a live model whose matA it allocated.
-        unsafe {
-            let matrix = (*raw).matA;
-            if !matrix.is_null() {
-                (*matrix).epsvalue = 0.0;
-            }
-        }
+        // lp_solve rounds every coefficient, right-hand side and bound to 12
+        // significant digits (roundToPrecision with the matrix's epsvalue, 1e-12), so a
+        // plan is exact to about 1e-12 relative, not to the last digit (capital 2.5e9
+        // against 1e9 per unit: 0.5000000000012849 units, a price 5e-13 off). Turning
+        // the rounding off (epsvalue 0 or 1e-15) made those exact but left a degenerate
+        // vertex's duals outside the dual set at values x 1e6 (the magnitude property,
+        // seed 14382735461619585100): the rounding stays.
         Ok(Model(raw))
     }
 }
