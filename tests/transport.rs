@@ -274,3 +274,37 @@ fn a_connection_that_sends_nothing_or_part_of_the_preface_is_closed_after_the_st
     let mut connection = Connection::open();
     assert!(connection.next(SETTINGS, Duration::from_secs(10)).is_some());
 }
+
+#[test]
+fn a_deadline_that_passes_while_the_body_arrives_is_deadline_exceeded_and_counted() {
+    let config = fluidity::server::ServerConfig::default();
+    let metrics = config.metrics.clone();
+    let (runtime, addr) = start_server(config);
+    runtime.block_on(async {
+        let socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut client, connection) = h2::client::handshake(socket).await.unwrap();
+        tokio::spawn(connection);
+        let request = tonic::codegen::http::Request::builder()
+            .method("POST")
+            .uri(format!("http://{addr}/fluidity.v1.FluidityService/Plan"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .header("grpc-timeout", "200m")
+            .body(())
+            .unwrap();
+        // The headers now, the body never: the deadline passes while it "arrives".
+        let (response, _body) = client.send_request(request, false).unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(10), response)
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        let status = response
+            .headers()
+            .get("grpc-status")
+            .map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(status.as_deref(), Some("4"), "{:?}", response.headers());
+    });
+    assert!(metrics
+        .render()
+        .contains("fluidity_calls_total{method=\"Plan\",code=\"DEADLINE_EXCEEDED\"} 1"));
+}

@@ -228,10 +228,42 @@ where
         if method == super::metrics::Method::Unknown {
             self.metrics.call(method, tonic::Code::Unimplemented);
         }
+        // A call whose deadline passes before its handler answers (its body still
+        // arriving, say) would get tonic's own CANCELLED "Timeout expired", uncounted:
+        // answer DEADLINE_EXCEEDED here first, a little before tonic's timer, and
+        // count it. Handlers answer at `Deadline::answer_by`, earlier still.
+        let received = request
+            .extensions()
+            .get::<ReceivedAt>()
+            .map_or_else(std::time::Instant::now, |r| r.0);
+        let deadline = super::deadline::from_metadata(
+            &tonic::metadata::MetadataMap::from_headers(request.headers().clone()),
+            received,
+        );
         // tower's contract: call the clone that was made ready.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(inner.call(request))
+        let answer = inner.call(request);
+        let Some(deadline) = deadline else {
+            return Box::pin(answer);
+        };
+        let cutoff = deadline
+            .at
+            .checked_sub(deadline.margin / 4)
+            .unwrap_or(deadline.at);
+        let metrics = self.metrics.clone();
+        Box::pin(async move {
+            match tokio::time::timeout_at(cutoff.into(), answer).await {
+                Ok(answered) => answered,
+                Err(_) => {
+                    metrics.call(method, tonic::Code::DeadlineExceeded);
+                    Ok(tonic::Status::deadline_exceeded(
+                        "the call's deadline passed before it could be answered",
+                    )
+                    .into_http())
+                }
+            }
+        })
     }
 }
 
