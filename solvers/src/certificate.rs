@@ -58,17 +58,24 @@ pub fn primal(lp: &LinearProgram, x: &[f64], tol: Tolerance) -> Result<(), Flaw>
         }
     }
     for (row, r) in lp.rows.iter().enumerate() {
-        let (lhs, size) = activity(r, x);
-        let by = match r.cmp {
-            Cmp::Le => lhs - r.rhs,
-            Cmp::Ge => r.rhs - lhs,
-            Cmp::Eq => (lhs - r.rhs).abs(),
-        };
-        if by.is_nan() || by > tol.primal * (1.0 + size + r.rhs.abs()) {
+        let (by, size) = excess(r, x);
+        if by.is_nan() || by > tol.primal * size {
             return Err(Flaw::RowViolated { row, by });
         }
     }
     Ok(())
+}
+
+/// How far `x` breaks row `r` (<= 0 when it holds), and the row's size at `x`
+/// (1 + its terms' magnitudes + |rhs|), against which a tolerance is relative.
+pub(crate) fn excess(r: &crate::lp::Row, x: &[f64]) -> (f64, f64) {
+    let (lhs, size) = activity(r, x);
+    let by = match r.cmp {
+        Cmp::Le => lhs - r.rhs,
+        Cmp::Ge => r.rhs - lhs,
+        Cmp::Eq => (lhs - r.rhs).abs(),
+    };
+    (by, 1.0 + size + r.rhs.abs())
 }
 
 /// Checks that `duals` (objective gained per unit of each row's right-hand side)

@@ -16,7 +16,7 @@
 //! vertex.
 
 use crate::backend::{Solution, SolveFailure};
-use crate::certificate::{activity, maximising, reduced_costs};
+use crate::certificate::{activity, excess, maximising, reduced_costs};
 use crate::lp::{Cmp, LinearProgram};
 use crate::lpsolve::{Options, Restartable};
 
@@ -144,13 +144,8 @@ pub(crate) fn vertex(
 
 /// Whether `x` breaks `row` beyond round-off.
 fn breaks(row: &crate::lp::Row, x: &[f64]) -> bool {
-    let (lhs, size) = activity(row, x);
-    let by = match row.cmp {
-        Cmp::Le => lhs - row.rhs,
-        Cmp::Ge => row.rhs - lhs,
-        Cmp::Eq => (lhs - row.rhs).abs(),
-    };
-    by > TOL * (1.0 + size + row.rhs.abs())
+    let (by, size) = excess(row, x);
+    by > TOL * size
 }
 
 #[cfg(test)]

@@ -12,10 +12,11 @@ use std::task::{Context, Poll};
 use subtle::ConstantTimeEq;
 use tonic::codegen::http;
 
-/// When a call's headers arrived: its deadline counts from here, as tonic's own
-/// timeout does, not from when the (maybe large) body was decoded.
+/// The call's deadline as the layer read it when the headers arrived (None: the
+/// caller set none): it counts from there, as tonic's own timeout does, not from when
+/// the (maybe large) body was decoded; handlers need not parse `grpc-timeout` again.
 #[derive(Debug, Clone, Copy)]
-pub struct ReceivedAt(pub std::time::Instant);
+pub struct CallDeadline(pub Option<super::deadline::Deadline>);
 
 /// Who made a call, for logs: the name of the token it presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,17 +173,17 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        request
-            .extensions_mut()
-            .insert(ReceivedAt(std::time::Instant::now()));
+        let received = std::time::Instant::now();
+        let deadline = super::deadline::from_headers(request.headers(), received);
+        request.extensions_mut().insert(CallDeadline(deadline));
         // gRPC over HTTP/2 only: a body in another format (or none named) is not a
         // protobuf message to decode but HTTP's 415 (gRPC's PROTOCOL.md).
         let grpc = request
             .headers()
             .get("content-type")
-            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.as_bytes().get(..b"application/grpc".len()))
             // Media types are case-insensitive (RFC 9110, 8.3.1).
-            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/grpc"));
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"application/grpc"));
         if !grpc {
             let mut response =
                 tonic::Status::invalid_argument("content-type must be application/grpc")
@@ -232,14 +233,6 @@ where
         // arriving, say) would get tonic's own CANCELLED "Timeout expired", uncounted:
         // answer DEADLINE_EXCEEDED here first, a little before tonic's timer, and
         // count it. Handlers answer at `Deadline::answer_by`, earlier still.
-        let received = request
-            .extensions()
-            .get::<ReceivedAt>()
-            .map_or_else(std::time::Instant::now, |r| r.0);
-        let deadline = super::deadline::from_metadata(
-            &tonic::metadata::MetadataMap::from_headers(request.headers().clone()),
-            received,
-        );
         // tower's contract: call the clone that was made ready.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);

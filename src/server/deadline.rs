@@ -43,7 +43,18 @@ impl Deadline {
 
 /// When the call must be answered by, if the caller set a deadline.
 pub fn from_metadata(metadata: &MetadataMap, received: Instant) -> Option<Deadline> {
-    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
+    from_value(metadata.get("grpc-timeout")?.to_str().ok()?, received)
+}
+
+/// The same, from the request's HTTP headers (in a layer, before tonic's metadata).
+pub fn from_headers(
+    headers: &tonic::codegen::http::HeaderMap,
+    received: Instant,
+) -> Option<Deadline> {
+    from_value(headers.get("grpc-timeout")?.to_str().ok()?, received)
+}
+
+fn from_value(value: &str, received: Instant) -> Option<Deadline> {
     parse(value).map(|timeout| Deadline::after(received, timeout))
 }
 

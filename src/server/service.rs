@@ -55,12 +55,14 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// When the call's headers arrived (now, for a call that skipped the layers).
-fn received_at<T>(request: &Request<T>) -> Instant {
-    request
-        .extensions()
-        .get::<super::auth::ReceivedAt>()
-        .map_or_else(Instant::now, |r| r.0)
+/// The call's deadline: read once by the auth layer (which also answers a call its
+/// handler cannot answer in time) and handed on in the request's extensions; read
+/// here from the metadata for a call that skipped the layers.
+fn deadline_of<T>(request: &Request<T>) -> Option<Deadline> {
+    match request.extensions().get::<super::auth::CallDeadline>() {
+        Some(read) => read.0,
+        None => deadline::from_metadata(request.metadata(), Instant::now()),
+    }
 }
 
 /// The authenticated caller's name, or `anonymous` on a server without tokens.
@@ -170,9 +172,17 @@ impl Planner {
         caller: &str,
     ) -> Result<PlanResponse, Status> {
         let started = Instant::now();
-        let proto = request.scenario;
+        // Invalid input is answered at once, without waiting for (or taking) a solve
+        // slot; decoding and validating a large scenario is real work, so both run off
+        // the runtime, in one hop.
+        let (proto, limits) = (request.scenario, self.config.limits);
         let scenario = self
-            .off_runtime(deadline, move || scenario_of(proto))
+            .off_runtime(deadline, move || {
+                let scenario = scenario_of(proto)?;
+                validate(&scenario, &limits)
+                    .map(|()| scenario)
+                    .map_err(|invalid| invalid_argument(&invalid.violations))
+            })
             .await?;
         let span = tracing::info_span!(
             "plan",
@@ -185,16 +195,6 @@ impl Planner {
             status = tracing::field::Empty,
             ms = tracing::field::Empty,
         );
-        // Invalid input is answered at once, without waiting for (or taking) a solve
-        // slot; validating a large scenario is real work, so it runs off the runtime.
-        let limits = self.config.limits;
-        let scenario = self
-            .off_runtime(deadline, move || {
-                validate(&scenario, &limits)
-                    .map(|()| scenario)
-                    .map_err(|invalid| invalid_argument(&invalid.violations))
-            })
-            .await?;
         let (options, cancel_on_drop) = self.options(deadline);
         let hook = self.config.before_solve.clone();
         let result = self
@@ -239,7 +239,7 @@ impl Planner {
 #[tonic::async_trait]
 impl FluidityService for Planner {
     async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let deadline = deadline_of(&request);
         let caller = caller_of(&request);
         let answer = self.plan_one(request.into_inner(), deadline, &caller).await;
         self.count(Method::Plan, &answer);
@@ -261,7 +261,7 @@ impl FluidityService for Planner {
         &self,
         request: Request<Streaming<PlanRequest>>,
     ) -> Result<Response<Self::PlanStreamStream>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let deadline = deadline_of(&request);
         let caller = caller_of(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(64);
@@ -358,7 +358,7 @@ impl Planner {
         &self,
         request: Request<ValidateRequest>,
     ) -> Result<Response<ValidateResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let deadline = deadline_of(&request);
         let proto = request.into_inner().scenario;
         let limits = self.config.limits;
         let hook = self.config.before_check.clone();
@@ -398,7 +398,7 @@ impl Planner {
         &self,
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let deadline = deadline_of(&request);
         let caller = caller_of(&request);
         let request = request.into_inner();
         let (base, variants) = self
@@ -451,7 +451,7 @@ impl Planner {
         &self,
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
-        let deadline = deadline::from_metadata(request.metadata(), received_at(&request));
+        let deadline = deadline_of(&request);
         let caller = caller_of(&request);
         let request = request.into_inner();
         let proto = request.base;
