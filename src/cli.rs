@@ -165,6 +165,19 @@ pub struct ServeArgs {
     /// its first TLS record) before it is closed (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub connection_start_timeout: f64,
+    /// Bytes the requests still arriving on one connection may hold (a unary request
+    /// until its body ends, a streamed one until its message is whole); a request past
+    /// it is RESOURCE_EXHAUSTED. At least --max-message-bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_arriving_bytes_per_connection: usize,
+    /// Bytes the requests still arriving on all connections may hold together; a
+    /// request past it is RESOURCE_EXHAUSTED. At least the per-connection bound.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub max_arriving_bytes: usize,
+    /// Seconds a unary request (from its headers) or one streamed message (from its
+    /// first byte) may take to arrive whole; past it, DEADLINE_EXCEEDED.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub request_body_timeout: f64,
 
     #[command(flatten)]
     pub limits: LimitArgs,

@@ -424,3 +424,36 @@ fn export_of_an_invalid_scenario_is_refused() {
     let bad = write(&dir, "bad.json", b"{\"periods\": []}");
     assert_rejected(&fluidity(&["export", &bad]), &["periods"]);
 }
+
+#[test]
+fn serve_refuses_an_arriving_bytes_budget_smaller_than_the_largest_request() {
+    // Checked before anything listens: the command exits at once with the reason.
+    let out = fluidity(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--max-message-bytes",
+        "1000",
+        "--max-arriving-bytes-per-connection",
+        "999",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "--max-arriving-bytes-per-connection (999) must be at least --max-message-bytes (1000)"
+        ),
+        "{err}"
+    );
+    let out = fluidity(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--max-arriving-bytes-per-connection",
+        "100000000",
+        "--max-arriving-bytes",
+        "99999999",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--max-arriving-bytes (99999999) must be at least"));
+}

@@ -3,6 +3,7 @@
 use crate::cli::ServeArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
+use fluidity::server::arriving::ArrivalLimits;
 use fluidity::server::auth::Auth;
 use fluidity::server::metrics_endpoint::serve_metrics;
 use fluidity::server::{serve, shutdown_signal, ServerConfig};
@@ -16,6 +17,32 @@ fn seconds(flag: &str, value: f64) -> Result<Option<Duration>> {
         return Err(anyhow!("--{flag} must be a number of seconds >= 0"));
     }
     Ok((value > 0.0).then(|| Duration::from_secs_f64(value)))
+}
+
+/// The bounds on arriving requests, each at least what the one before it must allow.
+fn arrival_limits(args: &ServeArgs) -> Result<ArrivalLimits> {
+    if args.max_arriving_bytes_per_connection < args.max_message_bytes {
+        return Err(anyhow!(
+            "--max-arriving-bytes-per-connection ({}) must be at least --max-message-bytes ({}): \
+             a request of the largest accepted size could never arrive",
+            args.max_arriving_bytes_per_connection,
+            args.max_message_bytes
+        ));
+    }
+    if args.max_arriving_bytes < args.max_arriving_bytes_per_connection {
+        return Err(anyhow!(
+            "--max-arriving-bytes ({}) must be at least --max-arriving-bytes-per-connection ({})",
+            args.max_arriving_bytes,
+            args.max_arriving_bytes_per_connection
+        ));
+    }
+    Ok(ArrivalLimits {
+        per_connection: args.max_arriving_bytes_per_connection,
+        total: args.max_arriving_bytes,
+        // 0: no limit (a year is none in practice, and keeps the timer in range).
+        body_timeout: seconds("request-body-timeout", args.request_body_timeout)?
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600)),
+    })
 }
 
 fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
@@ -78,6 +105,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         )?
         // 0: no limit (a year is none in practice, and keeps the timer in range).
         .unwrap_or(Duration::from_secs(365 * 24 * 3600)),
+        arrival: arrival_limits(&args)?,
         metrics: defaults.metrics.clone(),
         before_solve: None,
         before_check: None,

@@ -1,6 +1,7 @@
 //! The gRPC server: `fluidity.v1` plus the standard health and reflection services,
 //! limits, and graceful shutdown.
 
+pub mod arriving;
 pub mod auth;
 mod deadline;
 pub mod health;
@@ -61,6 +62,9 @@ pub struct ServerConfig {
     pub connection_start_timeout: Duration,
     /// HTTP/2 streams one connection may have open at once (advertised in SETTINGS).
     pub max_concurrent_streams: u32,
+    /// Bytes arriving requests may hold, per connection and in all, and how long one
+    /// may take to arrive.
+    pub arrival: arriving::ArrivalLimits,
     /// What the server counts (shared with the metrics endpoint).
     pub metrics: Arc<metrics::Metrics>,
     pub before_solve: Option<SolveHook>,
@@ -86,6 +90,7 @@ impl Default for ServerConfig {
             max_connection_age: Some(Duration::from_secs(3600)),
             max_concurrent_streams: 256,
             connection_start_timeout: Duration::from_secs(5),
+            arrival: arriving::ArrivalLimits::default(),
             metrics: Arc::new(metrics::Metrics::default()),
             before_solve: None,
             before_check: None,
@@ -159,6 +164,10 @@ pub async fn serve(
             oversize_is_resource_exhausted,
         ))
         .layer(auth::AuthLayer(config.auth.clone(), config.metrics.clone()))
+        .layer(arriving::ArrivalLayer::new(
+            config.arrival,
+            config.metrics.clone(),
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -170,6 +179,7 @@ pub async fn serve(
                 listener,
                 config.connection_start_timeout,
                 config.tls.is_some(),
+                config.arrival.per_connection,
             ),
             signalled,
         );
