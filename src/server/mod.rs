@@ -9,6 +9,7 @@ pub mod incoming;
 pub mod metrics;
 pub mod metrics_endpoint;
 mod pool;
+pub mod reflection;
 mod service;
 pub mod status;
 
@@ -109,14 +110,8 @@ pub async fn serve(
     for service in ["", FLUIDITY_SERVICE] {
         health_reporter.set(service, ServingStatus::Serving);
     }
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    let (reflection_v1, reflection_v1alpha) =
+        reflection::services(&[FILE_DESCRIPTOR_SET, tonic_health::pb::FILE_DESCRIPTOR_SET])?;
 
     let planner = Planner {
         pool: Arc::new(SolvePool::new(

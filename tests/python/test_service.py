@@ -142,3 +142,13 @@ def test_sweep_returns_one_point_per_factor_and_the_price_ranges(pb, stub):
     objectives = [p.objective for p in sweep.points]
     assert objectives == sorted(objectives)  # more capital never hurts
     assert len(sweep.ranges) == 4 * 3  # every resource and period
+
+
+def test_reflection_describes_the_service_and_what_it_imports(channel):
+    from google.protobuf.descriptor_pool import DescriptorPool
+
+    pool = DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+    service = pool.FindServiceByName("fluidity.v1.FluidityService")
+    assert {"Plan", "PlanStream", "Validate"} <= {m.name for m in service.methods}
+    scenario = pool.FindMessageTypeByName("fluidity.v1.Scenario")
+    assert "resources" in scenario.fields_by_name
