@@ -162,7 +162,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_concurrent_streams: u32,
     /// Seconds a new connection has to send its whole opening (the HTTP/2 preface, or
-    /// its first TLS record) before it is closed (0: no limit).
+    /// its first TLS record) before it is closed; with TLS, the rest of the handshake
+    /// gets as long again (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub connection_start_timeout: f64,
     /// Bytes the requests still arriving on one connection may hold (a unary request

@@ -669,3 +669,38 @@ fn the_exposition_checker_rejects_an_unescaped_label() {
     let fine = "fluidity_calls_total{method=\"b\\\\\",code=\"UNAUTHENTICATED\"} 1\n";
     assert!(exposition_problems(fine).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_client_that_stalls_after_its_first_record_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = scratch("tls_stall");
+    let p = pki(&dir);
+    let server = start(ServerConfig {
+        tls: Some(tls(&p, false)),
+        connection_start_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    // A whole first record (handshake, TLS 1.2 framing, 4 bytes) holding only the
+    // start of a ClientHello that says 512 bytes follow; then nothing more.
+    socket
+        .write_all(&[0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x02, 0x00])
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buf))
+        .await
+        .expect("the stalled handshake is closed within 10 s");
+    // Closed (end of stream, a reset, or a TLS alert before it): never left open.
+    if let Ok(n) = read {
+        if n > 0 {
+            let more = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buf))
+                .await
+                .expect("closed after its alert");
+            assert!(matches!(more, Ok(0) | Err(_)));
+        }
+    }
+}

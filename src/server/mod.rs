@@ -152,7 +152,9 @@ pub async fn serve(
         builder = builder.max_connection_age(age);
     }
     if let Some(tls) = config.tls.clone() {
-        builder = builder.tls_config(tls)?;
+        // `incoming` waits for the ClientHello's record; the rest of the handshake
+        // gets as long again (a client that stalls after its hello is closed too).
+        builder = builder.tls_config(tls.timeout(config.connection_start_timeout))?;
     }
     let server = builder
         .layer(tower::util::MapResponseLayer::new(
