@@ -225,6 +225,9 @@ pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
                     core_plan::Change::Shrink => proto::Change::Shrink,
                     core_plan::Change::Stop => proto::Change::Stop,
                 } as i32,
+                marginal_value: i.marginal_value.clone(),
+                resource_cost: i.resource_cost.clone(),
+                held_by: i.held_by.clone(),
             })
             .collect(),
         resources: p
@@ -309,6 +312,9 @@ pub fn plan_from_proto(p: proto::Plan) -> Result<core_plan::Plan, String> {
                 id: i.id,
                 activity: i.activity,
                 change,
+                marginal_value: i.marginal_value,
+                resource_cost: i.resource_cost,
+                held_by: i.held_by,
             })
         })
         .collect::<Result<_, String>>()?;

@@ -120,7 +120,17 @@ fn plan_json_has_every_field_of_the_plan() {
         ]
     );
     assert_eq!(keys(&plan["baseline"]), ["feasible", "value", "violations"]);
-    assert_eq!(keys(&plan["initiatives"][0]), ["activity", "change", "id"]);
+    assert_eq!(
+        keys(&plan["initiatives"][0]),
+        [
+            "activity",
+            "change",
+            "heldBy",
+            "id",
+            "marginalValue",
+            "resourceCost"
+        ]
+    );
     assert_eq!(
         keys(&plan["resources"][0]),
         ["capacity", "id", "reserve", "shadowPrice", "used"]
@@ -456,4 +466,32 @@ fn serve_refuses_an_arriving_bytes_budget_smaller_than_the_largest_request() {
     ]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--max-arriving-bytes (99999999) must be at least"));
+}
+
+#[test]
+fn a_price_per_dollar_reads_with_its_digits_and_the_bottleneck_is_headlined_per_percent() {
+    let dir = scratch("per_dollar");
+    let file = write(
+        &dir,
+        "capital.json",
+        br#"{"name": "capital-bound", "periods": [{"id": "dec"}],
+            "resources": [{"id": "eng", "unit": "FTE", "capacity": [20]},
+                          {"id": "capital", "unit": "USD", "capacity": [1000000]}],
+            "initiatives": [
+              {"id": "upkeep", "requirements": {"eng": 1}, "current": 0, "value": [{"perUnit": 3}]},
+              {"id": "expansion", "requirements": {"eng": 1, "capital": 100000}, "current": 0,
+               "value": [{"perUnit": 47}]}]}"#,
+    );
+    let out = fluidity(&["plan", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = text(&out.stdout);
+    assert!(
+        text.contains(
+            "bottleneck: one more percent of capital (USD) in dec is worth 4.4 (0.00044 per USD)"
+        ),
+        "{text}"
+    );
+    // The price column keeps the digits too.
+    assert!(text.contains("0.00044"), "{text}");
+    assert!(!text.contains("capacity[capital@dec]  4.4  0 "), "{text}");
 }

@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod compare;
 mod crossover;
 pub mod diagnosis;
+pub mod explain;
 pub mod export;
 pub mod formulation;
 pub mod generate;
@@ -28,6 +29,7 @@ pub mod solve;
 pub mod sweep;
 pub mod validate;
 pub mod variant;
+pub mod why;
 
 pub use backend::Backend;
 pub use model::Model;

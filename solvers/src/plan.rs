@@ -64,6 +64,17 @@ pub struct InitiativePlan {
     pub activity: Vec<f64>,
     /// End-of-horizon activity against current.
     pub change: Change,
+    /// Per period: what one more unit of activity would earn at the planned level,
+    /// weight_t x the `perUnit` of the segment it would fill (0 past the curve's end).
+    pub marginal_value: Vec<f64>,
+    /// Per period: what one unit of activity's resources are worth at the plan's
+    /// prices, sum_r A[i,r] x shadowPrice[r,t] (0 for a whole-unit plan: no prices).
+    pub resource_cost: Vec<f64>,
+    /// The initiative's own constraint that holds its end-of-horizon activity where
+    /// the prices alone would not (`max[x@dec]`, `rampDown[x@dec]`,
+    /// `dependency[b->a@dec]`, `groupMax[g@dec]`, `churn[eng@dec]`, `capacity[eng@dec]`
+    /// for whole units, or `moveCost`); empty when the prices explain it.
+    pub held_by: String,
 }
 
 /// How an initiative ends the horizon compared with now.

@@ -10,6 +10,7 @@ use crate::plan::{
     Baseline, Bottleneck, Change, InitiativePlan, Plan, Relaxation, ResourcePlan, SolverStats,
     Status,
 };
+use crate::why;
 use ndarray::{Array2, Axis};
 
 /// How the activities were found, for the plan's `solver` block.
@@ -53,14 +54,29 @@ pub fn plan(
             shadow_price: shadow_prices.row(r).to_vec(),
         })
         .collect();
+    let infeasible = provenance.status == Status::Infeasible;
     let initiatives = (0..model.initiatives())
         .map(|i| {
             let activity = activities.row(i).to_vec();
             let end = activity.last().copied().unwrap_or(model.current[i]);
+            let marginal_value = (0..model.periods())
+                .map(|t| why::marginal_value(model, i, t, activities[[i, t]]))
+                .collect();
+            let resource_cost = (0..model.periods())
+                .map(|t| why::resource_cost(model, shadow_prices, i, t))
+                .collect();
             InitiativePlan {
                 id: model.initiative_ids[i].clone(),
                 change: change(model.current[i], end),
                 activity,
+                marginal_value,
+                resource_cost,
+                // The status quo of an infeasible scenario is held by nothing: it is no plan.
+                held_by: if infeasible {
+                    String::new()
+                } else {
+                    why::held_by(model, activities, shadow_prices, i)
+                },
             }
         })
         .collect();

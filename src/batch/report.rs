@@ -102,7 +102,7 @@ fn summary(out: &mut String, entries: &[Entry]) {
                     num(p.plan.baseline.value),
                     signed(p.plan.objective - p.plan.baseline.value),
                     escape(b.map_or("none", |b| b.constraint.as_str())),
-                    b.map_or("-".to_string(), |b| crate::numbers::significant(b.shadow_price)),
+                    b.map_or("-".to_string(), |b| num(b.shadow_price)),
                     p.plan.moves.len()
                 );
             }
@@ -179,7 +179,7 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
                 "<p>Bottleneck: <b>{}</b>; one more percent of it is worth <b>{}</b> ({} per unit).</p>",
                 escape(&b.constraint),
                 num(b.value_of_one_percent),
-                crate::numbers::significant(b.shadow_price)
+                num(b.shadow_price)
             );
         }
         None => out.push_str("<p>No capacity constraint binds.</p>"),
@@ -242,7 +242,7 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
                 out,
                 "<td>{}</td><td>{}</td>",
                 num(r.reserve[t]),
-                crate::numbers::significant(r.shadow_price[t])
+                num(r.shadow_price[t])
             );
         }
         out.push_str("</tr>");

@@ -7,7 +7,6 @@ mod sweep;
 pub use compare::comparison;
 pub use sweep::frontier;
 
-use fluidity::numbers::significant;
 use fluidity_solvers::plan::{Change, Plan, Status};
 use fluidity_solvers::{InvalidScenario, Scenario};
 use std::fmt::Write;
@@ -84,16 +83,16 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
     let _ = writeln!(
         out,
         "  objective {} = value {} - move cost {}",
-        significant(plan.objective),
-        significant(plan.value),
-        significant(plan.move_cost)
+        num(plan.objective),
+        num(plan.value),
+        num(plan.move_cost)
     );
     let s = &plan.solver;
     if s.gap > 0.0 || plan.status == Status::Feasible {
         let _ = writeln!(
             out,
             "  best bound {}, gap {}: the optimum is at most that far above this plan",
-            significant(s.bound),
+            num(s.bound),
             fluidity::numbers::percent(s.gap)
         );
     }
@@ -101,10 +100,13 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
     let _ = writeln!(
         out,
         "  status quo value {}, gain {}{}",
-        significant(b.value),
+        num(b.value),
         if gain >= 0.0 { "+" } else { "" },
-        significant(gain)
+        num(gain)
     );
+    if let Some(top) = plan.bottlenecks.first() {
+        let _ = writeln!(out, "  bottleneck: {}", bottleneck_sentence(scenario, top));
+    }
     if !b.feasible {
         let _ = writeln!(
             out,
@@ -114,6 +116,34 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
             abbreviate(&b.violations, 6)
         );
     }
+}
+
+/// "one more percent of leadership (hours) in dec is worth 40.4 (9.84 per hours)":
+/// the bottleneck in terms that compare across units, its price per unit beside it.
+pub fn bottleneck_sentence(
+    scenario: &Scenario,
+    bottleneck: &fluidity_solvers::plan::Bottleneck,
+) -> String {
+    // capacity[resource@period]
+    let inner = bottleneck
+        .constraint
+        .strip_prefix("capacity[")
+        .and_then(|c| c.strip_suffix(']'))
+        .unwrap_or(&bottleneck.constraint);
+    let (resource, period) = inner.rsplit_once('@').unwrap_or((inner, ""));
+    let unit = scenario
+        .resources
+        .iter()
+        .find(|r| r.id == resource)
+        .map(|r| r.unit.as_str())
+        .filter(|u| !u.is_empty());
+    let per = unit.map_or("per unit".to_string(), |u| format!("per {u}"));
+    let named = unit.map_or(resource.to_string(), |u| format!("{resource} ({u})"));
+    format!(
+        "one more percent of {named} in {period} is worth {} ({} {per})",
+        num(bottleneck.value_of_one_percent),
+        num(bottleneck.shadow_price)
+    )
 }
 
 fn diagnosis(out: &mut String, plan: &Plan) {
@@ -143,8 +173,13 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
     ];
     header.extend(scenario.periods.iter().map(|p| p.id.clone()));
     header.push("change".to_string());
+    let explained = plan.status != Status::Infeasible;
+    if explained {
+        header.push("why (last period)".to_string());
+    }
     let mut align = vec![Align::Left, Align::Left, Align::Right];
     align.extend(scenario.periods.iter().map(|_| Align::Right));
+    align.push(Align::Left);
     align.push(Align::Left);
     let rows: Vec<Vec<String>> = scenario
         .initiatives
@@ -162,12 +197,77 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 }
                 .to_string(),
             );
+            if explained {
+                row.push(why(scenario, plan, s, p));
+            }
             row
         })
         .collect();
     let _ = writeln!(out, "\nInitiatives (activity per period)");
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     table(out, &header, &align, &rows);
+}
+
+/// Why an initiative ends where it does, in one line: what one more unit earns in the
+/// last period against what its resources are worth there, and the constraint that
+/// holds it when that is the reason. Empty for an initiative that holds with nothing
+/// to say.
+fn why(
+    scenario: &Scenario,
+    plan: &Plan,
+    initiative: &fluidity_solvers::scenario::Initiative,
+    p: &fluidity_solvers::plan::InitiativePlan,
+) -> String {
+    let (Some(&earns), Some(&costs)) = (p.marginal_value.last(), p.resource_cost.last()) else {
+        return String::new();
+    };
+    let t = p.marginal_value.len() - 1;
+    // The resources that make up its cost, the dearest first.
+    let mut priced: Vec<(f64, &str)> = scenario
+        .resources
+        .iter()
+        .zip(&plan.resources)
+        .filter_map(|(r, rp)| {
+            let units = initiative.requirements.get(&r.id).copied().unwrap_or(0.0);
+            let worth = units * rp.shadow_price.get(t).copied().unwrap_or(0.0);
+            (worth > 0.0).then_some((worth, r.id.as_str()))
+        })
+        .collect();
+    priced.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let names: Vec<&str> = priced.iter().map(|(_, name)| *name).collect();
+    let (its, are) = match names.as_slice() {
+        [] => ("its resources".to_string(), "are"),
+        [one] => (format!("its {one}"), "is"),
+        [first, second] => (format!("its {first} and {second}"), "are"),
+        [first, second, ..] => (format!("its {first}, {second} and more"), "are"),
+    };
+    let earning = if earns == 0.0 {
+        "earns nothing more".to_string()
+    } else {
+        format!("earns {}/unit", num(earns))
+    };
+    let held = match p.held_by.as_str() {
+        "" => String::new(),
+        "moveCost" => "; moving costs more than it gains".to_string(),
+        row => format!("; held by {row}"),
+    };
+    let scale = earns.abs().max(costs.abs());
+    let verdict = if scale == 0.0 {
+        if held.is_empty() {
+            return String::new();
+        }
+        "earns nothing more".to_string()
+    } else if (earns - costs).abs() <= 1e-7 * scale {
+        format!("{earning}, what {its} {are} worth")
+    } else if earns < costs {
+        format!("{earning}, {its} {are} worth {} elsewhere", num(costs))
+    } else if priced.is_empty() {
+        // No prices on its resources (or none at all: whole units).
+        earning
+    } else {
+        format!("{earning}, {its} {are} worth {}", num(costs))
+    };
+    format!("{verdict}{held}")
 }
 
 fn resources(out: &mut String, scenario: &Scenario, plan: &Plan) {
@@ -191,7 +291,7 @@ fn resources(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 num(r.used[t]),
                 num(r.reserve[t]),
                 share,
-                fluidity::numbers::significant(r.shadow_price[t]),
+                num(r.shadow_price[t]),
             ]);
         }
     }
@@ -273,8 +373,8 @@ fn bottlenecks(out: &mut String, plan: &Plan) {
         .map(|b| {
             vec![
                 b.constraint.clone(),
-                significant(b.value_of_one_percent),
-                fluidity::numbers::significant(b.shadow_price),
+                num(b.value_of_one_percent),
+                num(b.shadow_price),
             ]
         })
         .collect();

@@ -1,0 +1,487 @@
+//! What it would take: for each initiative, the factor on its value curve at which
+//! the plan would give it more (or less) at the end of the horizon, and what forcing
+//! the other decision would cost.
+//!
+//! Found by re-planning the scenario with the initiative's `perUnit`s multiplied by a
+//! factor f, the same [`plan`] every caller gets (so a check by re-planning sees what
+//! this saw): a bracket [no change, change] is found by steps of 8, then narrowed.
+//! Each step first tries where the objective lines of the two bracketing plans cross
+//! (a plan's objective is linear in f: the rest of its objective plus f times the
+//! initiative's own value, so two adjacent optima swap exactly there), probing just
+//! below and above that point; when the crossing is not the switch (tiers, a third
+//! optimum in between) the bracket is halved instead. The factor is given to 1e-9
+//! relative when a crossing settles it and to 1e-8 by halving otherwise.
+
+use crate::model::Model;
+use crate::plan::{Change, Plan, Status};
+use crate::{plan, PlanError, PlanOptions, Scenario};
+use serde::{Deserialize, Serialize};
+
+/// Steps of the bracket search, and where it stops looking.
+const STEP: f64 = 8.0;
+const LARGEST_FACTOR: f64 = 1e9;
+/// Relative width at which halving stops, and the probes around a crossing.
+const WIDTH: f64 = 1e-8;
+const PROBE: f64 = 1e-9;
+
+/// What the plan would do for one initiative under other values, and at what cost
+/// the other decision could be forced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiativeExplanation {
+    pub id: String,
+    pub change: Change,
+    pub current: f64,
+    /// Activity in the last period.
+    pub end: f64,
+    /// The plan's `marginalValue`, `resourceCost` and `heldBy` for the last period.
+    pub marginal_value: f64,
+    pub resource_cost: f64,
+    pub held_by: String,
+    /// MORE for an initiative that stops, shrinks or holds below its cap; LESS for one
+    /// that grows or holds above its floor (a HOLD can have both).
+    pub flips: Vec<Flip>,
+    /// The other decision, forced; decision NONE when there is none to force.
+    pub forced: Forced,
+}
+
+/// Which way the end-of-horizon activity would move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Direction {
+    /// The smallest factor > 1 at which the plan gives it more.
+    More,
+    /// The largest factor < 1 at which the plan gives it less.
+    Less,
+}
+
+/// The factor on an initiative's value curve at which its end-of-horizon activity
+/// changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flip {
+    pub direction: Direction,
+    /// MORE: values x factor x (1 + 1e-4) give it more, x factor x (1 - 1e-4) do not.
+    /// LESS: values x factor x (1 - 1e-4) give it less, x factor x (1 + 1e-4) do not.
+    /// 0 when `never`.
+    pub factor: f64,
+    /// No factor does it (MORE up to 1e9; LESS down to 0).
+    pub never: bool,
+    /// When never: the constraint that holds it whatever its value (`locked`,
+    /// `max[x@dec]`, `rampUp[x@dec]`, `dependency[...]`, ...), or empty when none
+    /// of its own does.
+    pub held_by: String,
+}
+
+/// The decision forced the other way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    /// Nothing to force (a locked initiative, or one that holds at 0).
+    None,
+    /// Keep it at its current level in every period (one the plan stops or shrinks).
+    Keep,
+    /// Stop it: activity 0 in every period (one the plan grows or holds above 0).
+    Stop,
+}
+
+/// What forcing the other decision costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Forced {
+    pub decision: Decision,
+    /// False when no plan allows it; `conflicts` then names what stands in the way.
+    pub feasible: bool,
+    /// The objective with the decision forced (0 when infeasible).
+    pub objective: f64,
+    /// The plan's objective less the forced one: the value the decision gives up.
+    pub cost: f64,
+    pub conflicts: Vec<String>,
+}
+
+/// The explanation of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// The plan's status; INFEASIBLE: nothing to explain (the plan's diagnosis says
+    /// why), and `initiatives` is empty.
+    pub status: Status,
+    pub objective: f64,
+    pub initiatives: Vec<InitiativeExplanation>,
+    /// Plans solved to find all this.
+    pub solves: u32,
+}
+
+/// Why an explanation could not be given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("no initiative with id {}", .0.join(", "))]
+    UnknownInitiatives(Vec<String>),
+}
+
+/// Explains the plan of `scenario` for the initiatives `only` names (all of them
+/// when empty).
+pub fn explain(
+    scenario: &Scenario,
+    only: &[String],
+    options: &PlanOptions,
+) -> Result<Explanation, ExplainError> {
+    let unknown: Vec<String> = only
+        .iter()
+        .filter(|id| !scenario.initiatives.iter().any(|i| &i.id == *id))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ExplainError::UnknownInitiatives(unknown));
+    }
+    let base = plan(scenario, options)?;
+    let mut solves = 1;
+    if base.status == Status::Infeasible {
+        return Ok(Explanation {
+            status: base.status,
+            objective: base.objective,
+            initiatives: Vec::new(),
+            solves,
+        });
+    }
+    let model = Model::new(scenario);
+    let mut initiatives = Vec::new();
+    for (i, initiative) in scenario.initiatives.iter().enumerate() {
+        if !only.is_empty() && !only.contains(&initiative.id) {
+            continue;
+        }
+        let mut search = Search {
+            scenario,
+            model: &model,
+            i,
+            options,
+            solves: 0,
+            end: last(&base, i),
+        };
+        let explained = search.initiative(&base)?;
+        solves += search.solves;
+        initiatives.push(explained);
+    }
+    Ok(Explanation {
+        status: base.status,
+        objective: base.objective,
+        initiatives,
+        solves,
+    })
+}
+
+fn last(plan: &Plan, i: usize) -> f64 {
+    plan.initiatives[i].activity.last().copied().unwrap_or(0.0)
+}
+
+/// The re-planning of one initiative.
+struct Search<'a> {
+    scenario: &'a Scenario,
+    model: &'a Model,
+    i: usize,
+    options: &'a PlanOptions,
+    solves: u32,
+    /// Its last-period activity in the plan being explained.
+    end: f64,
+}
+
+/// A plan at one factor, as the search needs it.
+struct Probe {
+    factor: f64,
+    end: f64,
+    /// The objective less f times the initiative's own (unscaled) value.
+    rest: f64,
+    /// The initiative's own value, unscaled.
+    own: f64,
+    plan: Plan,
+}
+
+impl Search<'_> {
+    fn initiative(&mut self, base: &Plan) -> Result<InitiativeExplanation, PlanError> {
+        let i = self.i;
+        let planned = &base.initiatives[i];
+        let initiative = &self.scenario.initiatives[i];
+        let t = planned.activity.len().saturating_sub(1);
+        let locked = initiative.locked;
+        let (lo, hi) = (self.model.lo[i], self.model.hi[i]);
+        let eps = self.eps(self.end);
+        let mut flips = Vec::new();
+        let wants_more = matches!(planned.change, Change::Stop | Change::Shrink | Change::Hold);
+        let may_less = matches!(planned.change, Change::Grow | Change::Hold);
+        if wants_more {
+            let flip = if locked {
+                never(Direction::More, "locked")
+            } else if self.end >= hi - eps {
+                never(
+                    Direction::More,
+                    &self.model.row_name(crate::lp::RowKind::Max { i, t }),
+                )
+            } else {
+                self.more()?
+            };
+            flips.push(flip);
+        }
+        if may_less && (locked || self.end > lo + eps) {
+            let flip = if locked {
+                never(Direction::Less, "locked")
+            } else {
+                self.less()?
+            };
+            flips.push(flip);
+        }
+        let decision = match planned.change {
+            _ if locked => Decision::None,
+            Change::Stop | Change::Shrink => Decision::Keep,
+            Change::Grow => Decision::Stop,
+            Change::Hold if initiative.current > 0.0 => Decision::Stop,
+            Change::Hold => Decision::None,
+        };
+        let forced = self.forced(base, decision)?;
+        Ok(InitiativeExplanation {
+            id: initiative.id.clone(),
+            change: planned.change,
+            current: initiative.current,
+            end: self.end,
+            marginal_value: planned.marginal_value.last().copied().unwrap_or(0.0),
+            resource_cost: planned.resource_cost.last().copied().unwrap_or(0.0),
+            held_by: planned.held_by.clone(),
+            flips,
+            forced,
+        })
+    }
+
+    /// What counts as a change of the last-period activity: 1e-7 of the initiative's
+    /// own scale (its levels, its cap, what capacity alone would let it reach), so
+    /// that a scenario in units of 1e-9 is read as finely as one in units of 1.
+    fn eps(&self, end: f64) -> f64 {
+        let i = self.i;
+        let m = self.model;
+        let mut scale = end.abs().max(m.current[i]).max(m.lo[i]);
+        if m.hi[i].is_finite() {
+            scale = scale.max(m.hi[i]);
+        }
+        for r in 0..m.resources() {
+            let units = m.requirements[[i, r]];
+            if units > 0.0 {
+                let reach = (0..m.periods())
+                    .map(|t| m.allocatable[[r, t]] / units)
+                    .fold(0.0, f64::max);
+                if reach.is_finite() {
+                    scale = scale.max(reach);
+                }
+            }
+        }
+        1e-7 * scale.max(f64::MIN_POSITIVE)
+    }
+
+    /// The scenario with initiative i's value multiplied by `factor`.
+    fn scaled(&self, factor: f64) -> Scenario {
+        let mut scenario = self.scenario.clone();
+        for segment in &mut scenario.initiatives[self.i].value {
+            segment.per_unit *= factor;
+        }
+        scenario
+    }
+
+    fn probe(&mut self, factor: f64) -> Result<Probe, PlanError> {
+        let plan = plan(&self.scaled(factor), self.options)?;
+        self.solves += 1;
+        let end = last(&plan, self.i);
+        let activities = &plan.initiatives[self.i].activity;
+        let own: f64 = activities
+            .iter()
+            .enumerate()
+            .map(|(t, &a)| self.model.weight[t] * self.model.value_at(self.i, a))
+            .sum();
+        Ok(Probe {
+            factor,
+            end,
+            rest: plan.objective - factor * own,
+            own,
+            plan,
+        })
+    }
+
+    fn more(&mut self) -> Result<Flip, PlanError> {
+        let eps = self.eps(self.end);
+        let threshold = self.end + eps;
+        let changed = move |p: &Probe| p.end > threshold;
+        // [lo: no change, hi: more]
+        let mut lo = self.probe(1.0)?;
+        let mut hi = loop {
+            let next = (lo.factor * STEP).min(LARGEST_FACTOR);
+            let p = self.probe(next)?;
+            if changed(&p) {
+                break p;
+            }
+            if next >= LARGEST_FACTOR {
+                // What holds it even then says why.
+                let held = p.plan.initiatives[self.i].held_by.clone();
+                return Ok(never(Direction::More, &held));
+            }
+            lo = p;
+        };
+        self.narrow(&mut lo, &mut hi, &changed)?;
+        Ok(Flip {
+            direction: Direction::More,
+            factor: hi.factor,
+            never: false,
+            held_by: String::new(),
+        })
+    }
+
+    fn less(&mut self) -> Result<Flip, PlanError> {
+        let eps = self.eps(self.end);
+        let threshold = self.end - eps;
+        let changed = move |p: &Probe| p.end < threshold;
+        let mut zero = self.probe(0.0)?;
+        if !changed(&zero) {
+            let held = zero.plan.initiatives[self.i].held_by.clone();
+            return Ok(never(Direction::Less, &held));
+        }
+        let mut one = self.probe(1.0)?;
+        // Here the changed end is the low one: narrow on the mirrored order.
+        self.narrow_down(&mut zero, &mut one, &changed)?;
+        Ok(Flip {
+            direction: Direction::Less,
+            factor: zero.factor,
+            never: false,
+            held_by: String::new(),
+        })
+    }
+
+    /// Narrows [lo (unchanged), hi (changed)], lo.factor < hi.factor.
+    fn narrow(
+        &mut self,
+        lo: &mut Probe,
+        hi: &mut Probe,
+        changed: &dyn Fn(&Probe) -> bool,
+    ) -> Result<(), PlanError> {
+        while hi.factor - lo.factor > WIDTH * hi.factor {
+            if let Some(cross) = crossing(lo, hi) {
+                let below = self.probe(cross * (1.0 - PROBE))?;
+                if changed(&below) {
+                    *hi = below;
+                } else {
+                    *lo = below;
+                    let above = self.probe(cross * (1.0 + PROBE))?;
+                    if changed(&above) {
+                        *hi = above;
+                        return Ok(());
+                    }
+                    *lo = above;
+                }
+                if hi.factor - lo.factor <= WIDTH * hi.factor {
+                    return Ok(());
+                }
+            }
+            let mid = self.probe(0.5 * (lo.factor + hi.factor))?;
+            if changed(&mid) {
+                *hi = mid;
+            } else {
+                *lo = mid;
+            }
+        }
+        Ok(())
+    }
+
+    /// Narrows [low (changed), high (unchanged)], low.factor < high.factor.
+    fn narrow_down(
+        &mut self,
+        low: &mut Probe,
+        high: &mut Probe,
+        changed: &dyn Fn(&Probe) -> bool,
+    ) -> Result<(), PlanError> {
+        while high.factor - low.factor > WIDTH * high.factor {
+            if let Some(cross) = crossing(low, high) {
+                let above = self.probe(cross * (1.0 + PROBE))?;
+                if changed(&above) {
+                    *low = above;
+                } else {
+                    *high = above;
+                    let below = self.probe(cross * (1.0 - PROBE))?;
+                    if changed(&below) {
+                        *low = below;
+                        return Ok(());
+                    }
+                    *high = below;
+                }
+                if high.factor - low.factor <= WIDTH * high.factor {
+                    return Ok(());
+                }
+            }
+            let mid = self.probe(0.5 * (low.factor + high.factor))?;
+            if changed(&mid) {
+                *low = mid;
+            } else {
+                *high = mid;
+            }
+        }
+        Ok(())
+    }
+
+    fn forced(&mut self, base: &Plan, decision: Decision) -> Result<Forced, PlanError> {
+        let none = Forced {
+            decision,
+            feasible: true,
+            objective: base.objective,
+            cost: 0.0,
+            conflicts: Vec::new(),
+        };
+        let mut scenario = self.scenario.clone();
+        let initiative = &mut scenario.initiatives[self.i];
+        match decision {
+            Decision::None => return Ok(none),
+            Decision::Keep => initiative.locked = true,
+            Decision::Stop => {
+                initiative.min = Some(0.0);
+                initiative.max = Some(0.0);
+            }
+        }
+        let forced = plan(&scenario, self.options)?;
+        self.solves += 1;
+        Ok(if forced.status == Status::Infeasible {
+            Forced {
+                decision,
+                feasible: false,
+                objective: 0.0,
+                cost: 0.0,
+                conflicts: forced
+                    .diagnosis
+                    .iter()
+                    .map(|d| d.constraint.clone())
+                    .collect(),
+            }
+        } else {
+            Forced {
+                decision,
+                feasible: true,
+                objective: forced.objective,
+                cost: base.objective - forced.objective,
+                conflicts: Vec::new(),
+            }
+        })
+    }
+}
+
+/// Where the two plans' objective lines in f cross, when strictly between them.
+fn crossing(a: &Probe, b: &Probe) -> Option<f64> {
+    let slope = b.own - a.own;
+    if slope == 0.0 {
+        return None;
+    }
+    let f = (a.rest - b.rest) / slope;
+    let (low, high) = (a.factor.min(b.factor), a.factor.max(b.factor));
+    (f.is_finite() && f > low && f < high).then_some(f)
+}
+
+fn never(direction: Direction, held_by: &str) -> Flip {
+    Flip {
+        direction,
+        factor: 0.0,
+        never: true,
+        held_by: held_by.to_string(),
+    }
+}
