@@ -19,7 +19,8 @@ use crate::plan::Relaxation;
 /// simplex is too slow and Clarabel answers instead.
 const SIMPLEX_COLUMNS: usize = 5_000;
 
-/// The elastic program and, for each of its slack columns, the row it relaxes.
+/// The elastic program and, for each of its slack columns, the row it relaxes and that
+/// row's scale (the largest of |rhs| and its terms' |coefficients|).
 struct Elastic {
     lp: LinearProgram,
     slacks: Vec<(usize, RowKind, f64)>,
@@ -44,9 +45,9 @@ pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Vec<Relaxation
     Ok(elastic
         .slacks
         .iter()
-        .filter_map(|&(col, kind, rhs)| {
+        .filter_map(|&(col, kind, scale)| {
             let slack = solution.x[col];
-            (slack > 1e-6 * rhs.abs().max(1.0)).then(|| Relaxation {
+            (slack > 1e-6 * scale).then(|| Relaxation {
                 constraint: model.row_name(kind),
                 relax_by: slack,
             })
@@ -68,10 +69,17 @@ fn elastic(model: &Model) -> Elastic {
     // `terms (+/-) slack cmp rhs`, the slack weighted 1 / max(1, |rhs|).
     let mut elastic_row =
         |lp: &mut LinearProgram, kind, mut terms: Vec<(usize, f64)>, cmp, rhs: f64| {
+            // The row's own scale: its right-hand side, or what one unit of its
+            // largest term weighs; a slack is a relaxation when it is a visible part of
+            // that (a floor of 2e-6 USD relaxed by 9e-7 is one, though tiny in dollars).
+            let scale = terms
+                .iter()
+                .map(|&(_, coef)| coef.abs())
+                .fold(rhs.abs(), f64::max);
             let slack = lp.column(0.0, f64::INFINITY, 1.0 / rhs.abs().max(1.0));
             terms.push((slack, if cmp == Cmp::Ge { 1.0 } else { -1.0 }));
             lp.row(kind, terms, cmp, rhs);
-            slacks.push((slack, kind, rhs));
+            slacks.push((slack, kind, scale));
         };
     let (n_i, n_t) = (model.initiatives(), model.periods());
 

@@ -79,9 +79,11 @@ pub struct Flip {
 pub enum Decision {
     /// Nothing to force (a locked initiative, or one that holds at 0).
     None,
-    /// Keep it at its current level in every period (one the plan stops or shrinks).
+    /// Keep it at least at its current level in every period (its floor raised to it;
+    /// one the plan stops or shrinks).
     Keep,
-    /// Stop it: activity 0 in every period (one the plan grows or holds above 0).
+    /// Stop it: activity 0 in every period (min = max = 0, its own floor lifted; one
+    /// the plan grows or holds above 0).
     Stop,
 }
 
@@ -252,28 +254,11 @@ impl Search<'_> {
         })
     }
 
-    /// What counts as a change of the last-period activity: 1e-7 of the initiative's
-    /// own scale (its levels, its cap, what capacity alone would let it reach), so
-    /// that a scenario in units of 1e-9 is read as finely as one in units of 1.
+    /// What counts as a change of the last-period activity: what the plan's `change`
+    /// rule counts, 1e-6 x max(1, |activity|), so that "the plan gives it more" means
+    /// what a reader of the two plans would see.
     fn eps(&self, end: f64) -> f64 {
-        let i = self.i;
-        let m = self.model;
-        let mut scale = end.abs().max(m.current[i]).max(m.lo[i]);
-        if m.hi[i].is_finite() {
-            scale = scale.max(m.hi[i]);
-        }
-        for r in 0..m.resources() {
-            let units = m.requirements[[i, r]];
-            if units > 0.0 {
-                let reach = (0..m.periods())
-                    .map(|t| m.allocatable[[r, t]] / units)
-                    .fold(0.0, f64::max);
-                if reach.is_finite() {
-                    scale = scale.max(reach);
-                }
-            }
-        }
-        1e-7 * scale.max(f64::MIN_POSITIVE)
+        1e-6 * end.abs().max(1.0)
     }
 
     /// The scenario with initiative i's value multiplied by `factor`.
@@ -434,7 +419,12 @@ impl Search<'_> {
         let initiative = &mut scenario.initiatives[self.i];
         match decision {
             Decision::None => return Ok(none),
-            Decision::Keep => initiative.locked = true,
+            // Its floor raised to where it is now (within its own bounds: nothing
+            // else about it is lifted).
+            Decision::Keep => {
+                let (lo, hi) = (self.model.lo[self.i], self.model.hi[self.i]);
+                initiative.min = Some(initiative.current.min(hi).max(lo));
+            }
             Decision::Stop => {
                 initiative.min = Some(0.0);
                 initiative.max = Some(0.0);

@@ -170,3 +170,25 @@ fn clarabel_stops_between_iterations_when_cancelled() {
     assert_eq!(plan(&big, &options).unwrap_err(), PlanError::Cancelled);
     raiser.join().unwrap();
 }
+
+/// Capital counted in units of 1e-7 (a floor that needs 3e-7 of the 1e-7 there is):
+/// the cheapest relaxation, capacity by 2e-7, is tiny in those units but the whole
+/// story. It was dropped as round-off (under 1e-6 absolute) and the plan failed with
+/// "nothing to relax".
+#[test]
+fn a_shortfall_in_tiny_units_is_diagnosed() {
+    let p = solve_json(serde_json::json!({
+        "periods": [{"id": "dec"}],
+        "resources": [{"id": "capital", "capacity": [1e-7]}],
+        "initiatives": [{"id": "ops", "requirements": {"capital": 1e-7}, "current": 3,
+                         "min": 3, "value": [{"perUnit": 1}]}]
+    }));
+    assert_eq!(p.status, fluidity_solvers::plan::Status::Infeasible);
+    assert_eq!(p.diagnosis.len(), 1, "{:?}", p.diagnosis);
+    assert_eq!(p.diagnosis[0].constraint, "capacity[capital@dec]");
+    assert!(
+        (p.diagnosis[0].relax_by - 2e-7).abs() <= 1e-12,
+        "{}",
+        p.diagnosis[0].relax_by
+    );
+}

@@ -162,6 +162,73 @@ proptest! {
     }
 }
 
+/// The scenario in other units: every value x `value_scale`, resource `r`'s
+/// capacity and every requirement of it x `unit_scale`.
+fn rescaled(s: &Scenario, value_scale: f64, r: usize, unit_scale: f64) -> Scenario {
+    let mut s = s.clone();
+    for init in &mut s.initiatives {
+        for seg in &mut init.value {
+            seg.per_unit *= value_scale;
+        }
+    }
+    let id = s.resources[r].id.clone();
+    for c in &mut s.resources[r].capacity {
+        *c *= unit_scale;
+    }
+    if let Some(cost) = &mut s.resources[r].move_cost {
+        *cost *= value_scale / unit_scale;
+    }
+    for init in &mut s.initiatives {
+        if let Some(units) = init.requirements.get_mut(&id) {
+            *units *= unit_scale;
+        }
+    }
+    for g in &mut s.groups {
+        if g.resource == id {
+            g.min = g.min.map(|m| m * unit_scale);
+            g.max = g.max.map(|m| m * unit_scale);
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(60), ..ProptestConfig::default() })]
+
+    /// Values of 1e-9 and capital in units of 1e12: the formulas and the optimality
+    /// condition hold as they do at 1.
+    #[test]
+    fn why_holds_at_every_magnitude(
+        seed in any::<u64>(),
+        value_scale in prop::sample::select(vec![1e-9, 1e-4, 1e6]),
+        unit_scale in prop::sample::select(vec![1e-6, 1e9, 1e12]),
+    ) {
+        let base = random_scenario(seed, Shape::LP);
+        let r = (seed % base.resources.len() as u64) as usize;
+        let s = rescaled(&base, value_scale, r, unit_scale);
+        let p = fluidity_solvers::plan(&s, &fluidity_solvers::PlanOptions::default()).unwrap();
+        if !has_plan(&p) {
+            return Ok(());
+        }
+        for (i, ip) in p.initiatives.iter().enumerate() {
+            let (lo, hi) = bounds(&s, i);
+            for t in 0..s.periods.len() {
+                let x = ip.activity[t];
+                let allowed: Vec<f64> = next_unit_values(&s, i, x).iter().map(|v| weight(&s, t) * v).collect();
+                prop_assert!(allowed.iter().any(|&v| close(ip.marginal_value[t], v, 0.0)),
+                    "seed {seed}: {} marginalValue {} not in {allowed:?}", ip.id, ip.marginal_value[t]);
+                let cost = resource_cost_by_formula(&s, &p, i, t);
+                prop_assert!(close(ip.resource_cost[t], cost, 0.0), "seed {seed}: {} resourceCost {} vs {cost}", ip.id, ip.resource_cost[t]);
+                let inside = x > lo + 1e-6 * lo.abs().max(1.0) && x < hi - 1e-6 * hi.abs().max(1.0);
+                if free(&s, i) && inside && allowed.len() == 1 {
+                    prop_assert!(close(ip.marginal_value[t], ip.resource_cost[t], ip.marginal_value[t].abs()),
+                        "seed {seed} x{value_scale} {}: earns {} but costs {}", ip.id, ip.marginal_value[t], ip.resource_cost[t]);
+                }
+            }
+        }
+    }
+}
+
 fn two_periods(initiatives: serde_json::Value) -> Plan {
     solve_json(json!({
         "periods": [{"id": "nov"}, {"id": "dec"}],
