@@ -28,11 +28,27 @@ pub enum Command {
     Compare(CompareArgs),
     /// The optimum as a function of one resource's capacity or reserve level.
     Sweep(SweepArgs),
+    /// What it would take: for each initiative, the factor on its value at which the
+    /// plan would give it more (or less), and what forcing the other decision costs.
+    Explain(ExplainArgs),
     /// Plan every scenario in a folder (with its variants and sweeps); write plans,
     /// CSVs, a summary and an HTML report.
     Batch(BatchArgs),
     /// Write the final stage's linear program as MPS or CPLEX LP, for other solvers.
     Export(ExportArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// Scenario JSON file; `-` reads stdin.
+    pub file: PathBuf,
+    /// Explain only this initiative; repeat for more [default: every initiative].
+    #[arg(long = "initiative", value_name = "ID")]
+    pub initiatives: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(clap::Args)]

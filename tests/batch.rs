@@ -180,6 +180,21 @@ fn the_report_is_well_formed_holds_the_numbers_and_fetches_nothing() {
     );
     let bottleneck = plan["bottlenecks"][0]["constraint"].as_str().unwrap();
     assert!(html.contains(bottleneck));
+    // Why each initiative ends where it does: the plan's numbers and holding rows.
+    assert!(html.contains("Why each initiative ends where it does"));
+    for initiative in plan["initiatives"].as_array().unwrap() {
+        let earns = initiative["marginalValue"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap();
+        assert!(html.contains(&format!(
+            "<td>{}</td>",
+            fluidity::numbers::num(earns.as_f64().unwrap())
+        )));
+        let held = initiative["heldBy"].as_str().unwrap();
+        assert!(html.contains(held), "missing {held}");
+    }
     for expected in [
         "Adding <b>ai-assistant</b>",
         "Frontier: objective by capital",

@@ -495,3 +495,50 @@ fn a_price_per_dollar_reads_with_its_digits_and_the_bottleneck_is_headlined_per_
     assert!(text.contains("0.00044"), "{text}");
     assert!(!text.contains("capacity[capital@dec]  4.4  0 "), "{text}");
 }
+
+#[test]
+fn explain_says_what_would_change_each_decision_and_what_forcing_it_costs() {
+    let out = fluidity(&[
+        "explain",
+        &example("tiered.json"),
+        "--initiative",
+        "self-serve-signup",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("self-serve-signup"), "{stdout}");
+    assert!(
+        stdout.contains("Keeping self-serve-signup at its current 2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the plan would give it more with its value x"),
+        "{stdout}"
+    );
+    let json = fluidity(&[
+        "explain",
+        &example("tiered.json"),
+        "--initiative",
+        "self-serve-signup",
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let explained = &value["initiatives"][0];
+    assert_eq!(explained["id"], "self-serve-signup");
+    assert_eq!(explained["flips"][0]["direction"], "MORE");
+    assert_eq!(explained["forced"]["decision"], "KEEP_CURRENT");
+}
+
+#[test]
+fn explain_refuses_an_unknown_initiative_with_its_name() {
+    let out = fluidity(&["explain", &example("tiered.json"), "--initiative", "ghost"]);
+    assert_rejected(&out, &["no initiative with id ghost", "--initiative"]);
+}
+
+#[test]
+fn explain_of_an_infeasible_scenario_exits_3_and_points_at_the_diagnosis() {
+    let out = fluidity(&["explain", &example("infeasible.json")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stdout).contains("INFEASIBLE"));
+}

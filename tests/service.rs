@@ -746,3 +746,51 @@ async fn a_short_deadline_leaves_a_quick_plan_time_to_run() {
     let answer = client.plan(call).await;
     assert!(answer.is_ok(), "{:?}", answer.err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_answers_what_an_in_process_explanation_says() {
+    use fluidity::proto::ExplainRequest;
+    let server = start(ServerConfig::default()).await;
+    let scenario = example("tiered.json");
+    let wanted = vec!["self-serve-signup".to_string(), "pricing-page".to_string()];
+    let answer = client(&server)
+        .await
+        .explain(ExplainRequest {
+            scenario: Some(scenario_to_proto(&scenario)),
+            initiatives: wanted.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .explanation
+        .unwrap();
+    let local =
+        fluidity_solvers::explain::explain(&scenario, &wanted, &PlanOptions::default()).unwrap();
+    let remote: fluidity_solvers::explain::Explanation =
+        fluidity::convert::via_json(&answer).unwrap();
+    assert_eq!(remote, local);
+    assert_eq!(remote.initiatives.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_names_an_unknown_initiative_by_its_path() {
+    use fluidity::proto::ExplainRequest;
+    let server = start(ServerConfig::default()).await;
+    let status = client(&server)
+        .await
+        .explain(ExplainRequest {
+            scenario: Some(scenario_to_proto(&example("tiered.json"))),
+            initiatives: vec!["pricing-page".into(), "ghost".into()],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let fields: Vec<String> = status
+        .get_details_bad_request()
+        .unwrap()
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(fields, ["initiatives[1]"]);
+}

@@ -68,22 +68,25 @@ pub struct Flip {
     /// No factor does it (MORE up to 1e9; LESS down to 0).
     pub never: bool,
     /// When never: the constraint that holds it whatever its value (`locked`,
-    /// `max[x@dec]`, `rampUp[x@dec]`, `dependency[...]`, ...), or empty when none
-    /// of its own does.
+    /// `max[x@dec]`, `rampUp[x@dec]`, `dependency[...]`, ...), `tiers` when the
+    /// even-over tiers keep the resources it would need, or empty when none says.
     pub held_by: String,
 }
 
 /// The decision forced the other way.
+/// (Named apart from `Change`'s values: protobuf enum values share one namespace.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Decision {
     /// Nothing to force (a locked initiative, or one that holds at 0).
+    #[serde(rename = "NOTHING_TO_FORCE")]
     None,
     /// Keep it at least at its current level in every period (its floor raised to it;
     /// one the plan stops or shrinks).
+    #[serde(rename = "KEEP_CURRENT")]
     Keep,
     /// Stop it: activity 0 in every period (min = max = 0, its own floor lifted; one
     /// the plan grows or holds above 0).
+    #[serde(rename = "STOP_ENTIRELY")]
     Stop,
 }
 
@@ -261,6 +264,22 @@ impl Search<'_> {
         1e-6 * end.abs().max(1.0)
     }
 
+    /// Why no factor moves it, read off the plan at the extreme factor: its own
+    /// holding row, or `tiers` when the even-over tiers hold the resources it would
+    /// need (their value guarantees come first whatever its value).
+    fn reason(&self, extreme: &Plan) -> String {
+        let own = &extreme.initiatives[self.i].held_by;
+        if !own.is_empty() {
+            return own.clone();
+        }
+        let tiered = self.model.tier.iter().any(|&t| t > 0);
+        if tiered {
+            "tiers".to_string()
+        } else {
+            String::new()
+        }
+    }
+
     /// The scenario with initiative i's value multiplied by `factor`.
     fn scaled(&self, factor: f64) -> Scenario {
         let mut scenario = self.scenario.clone();
@@ -303,7 +322,7 @@ impl Search<'_> {
             }
             if next >= LARGEST_FACTOR {
                 // What holds it even then says why.
-                let held = p.plan.initiatives[self.i].held_by.clone();
+                let held = self.reason(&p.plan);
                 return Ok(never(Direction::More, &held));
             }
             lo = p;
@@ -323,7 +342,7 @@ impl Search<'_> {
         let changed = move |p: &Probe| p.end < threshold;
         let mut zero = self.probe(0.0)?;
         if !changed(&zero) {
-            let held = zero.plan.initiatives[self.i].held_by.clone();
+            let held = self.reason(&zero.plan);
             return Ok(never(Direction::Less, &held));
         }
         let mut one = self.probe(1.0)?;

@@ -127,6 +127,27 @@ fn signed(x: f64) -> String {
     }
 }
 
+/// Per initiative, in the last period: what one more unit earns, what its resources
+/// are worth at the plan's prices, and the constraint that holds it, if one does.
+fn why(out: &mut String, plan: &fluidity_solvers::Plan) {
+    out.push_str(
+        "<h3>Why each initiative ends where it does (last period)</h3><table><tr><th class=\"l\">initiative</th>\
+         <th class=\"l\">change</th><th>earns per unit</th><th>its resources are worth</th><th class=\"l\">held by</th></tr>",
+    );
+    for i in &plan.initiatives {
+        let _ = write!(
+            out,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{:?}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(&i.id),
+            i.change,
+            i.marginal_value.last().map_or("-".to_string(), |&v| num(v)),
+            i.resource_cost.last().map_or("-".to_string(), |&v| num(v)),
+            escape(&i.held_by)
+        );
+    }
+    out.push_str("</table>");
+}
+
 fn scenario(out: &mut String, e: &Entry, p: &Planned) {
     let plan = &p.plan;
     let title = if p.scenario.name.is_empty() {
@@ -174,12 +195,29 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
     }
     match plan.bottlenecks.first() {
         Some(b) => {
+            // capacity[resource@period], with the resource's unit where it has one.
+            let inner = b
+                .constraint
+                .strip_prefix("capacity[")
+                .and_then(|c| c.strip_suffix(']'))
+                .unwrap_or(&b.constraint);
+            let (resource, period) = inner.rsplit_once('@').unwrap_or((inner, ""));
+            let unit = p
+                .scenario
+                .resources
+                .iter()
+                .find(|r| r.id == resource)
+                .map(|r| r.unit.as_str())
+                .filter(|u| !u.is_empty());
             let _ = write!(
                 out,
-                "<p>Bottleneck: <b>{}</b>; one more percent of it is worth <b>{}</b> ({} per unit).</p>",
-                escape(&b.constraint),
+                "<p>Bottleneck: one more percent of <b>{}</b>{} in <b>{}</b> is worth <b>{}</b> ({} per {}).</p>",
+                escape(resource),
+                unit.map_or(String::new(), |u| format!(" ({})", escape(u))),
+                escape(period),
                 num(b.value_of_one_percent),
-                num(b.shadow_price)
+                num(b.shadow_price),
+                escape(unit.unwrap_or("unit"))
             );
         }
         None => out.push_str("<p>No capacity constraint binds.</p>"),
@@ -202,6 +240,9 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
         "Allocation per initiative: now and at the end of the quarter",
         &rows,
     ));
+    if plan.status != Status::Infeasible {
+        why(out, plan);
+    }
 
     let periods: Vec<String> = p.scenario.periods.iter().map(|t| t.id.clone()).collect();
     let series: Vec<(String, Vec<f64>)> = plan

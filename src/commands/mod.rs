@@ -2,6 +2,7 @@
 
 mod batch;
 mod compare;
+mod explain;
 mod export;
 mod generate;
 mod plan;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
     }

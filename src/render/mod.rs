@@ -2,9 +2,11 @@
 //! JSON for machines.
 
 mod compare;
+mod explain;
 mod sweep;
 
 pub use compare::comparison;
+pub use explain::explanation;
 pub use sweep::frontier;
 
 use fluidity_solvers::plan::{Change, Plan, Status};

@@ -34,6 +34,7 @@ pub enum Method {
     Validate,
     Compare,
     Sweep,
+    Explain,
     Health,
     Reflection,
     Unknown,
@@ -52,6 +53,7 @@ impl Method {
             ("fluidity.v1.FluidityService", "Validate") => Method::Validate,
             ("fluidity.v1.FluidityService", "Compare") => Method::Compare,
             ("fluidity.v1.FluidityService", "Sweep") => Method::Sweep,
+            ("fluidity.v1.FluidityService", "Explain") => Method::Explain,
             ("grpc.health.v1.Health", "Check" | "Watch") => Method::Health,
             (
                 "grpc.reflection.v1.ServerReflection" | "grpc.reflection.v1alpha.ServerReflection",
@@ -68,6 +70,7 @@ impl Method {
             Method::Validate => "Validate",
             Method::Compare => "Compare",
             Method::Sweep => "Sweep",
+            Method::Explain => "Explain",
             Method::Health => "Health",
             Method::Reflection => "Reflection",
             Method::Unknown => "unknown",

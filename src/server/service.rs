@@ -11,10 +11,11 @@ use crate::convert::via_json;
 use crate::convert::{plan_to_proto, scenario_from_proto, violation_to_proto};
 use crate::proto::fluidity_service_server::FluidityService;
 use crate::proto::{
-    CompareRequest, CompareResponse, PlanRequest, PlanResponse, SweepRequest, SweepResponse,
-    ValidateRequest, ValidateResponse,
+    CompareRequest, CompareResponse, ExplainRequest, ExplainResponse, PlanRequest, PlanResponse,
+    SweepRequest, SweepResponse, ValidateRequest, ValidateResponse,
 };
 use fluidity_solvers::compare::compare;
+use fluidity_solvers::explain::{explain, ExplainError};
 use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::variant::Variant;
 use fluidity_solvers::{
@@ -350,6 +351,15 @@ impl FluidityService for Planner {
         self.count(Method::Sweep, &answer);
         answer
     }
+
+    async fn explain(
+        &self,
+        request: Request<ExplainRequest>,
+    ) -> Result<Response<ExplainResponse>, Status> {
+        let answer = self.explain_call(request).await;
+        self.count(Method::Explain, &answer);
+        answer
+    }
 }
 
 /// The RPCs' work; the trait methods above count each answer.
@@ -444,6 +454,65 @@ impl Planner {
             .map_err(|e| Status::internal(format!("encoding the comparison: {e}")))?;
         Ok(Response::new(CompareResponse {
             comparison: Some(comparison),
+        }))
+    }
+
+    async fn explain_call(
+        &self,
+        request: Request<ExplainRequest>,
+    ) -> Result<Response<ExplainResponse>, Status> {
+        let deadline = deadline_of(&request);
+        let caller = caller_of(&request);
+        let request = request.into_inner();
+        let only = request.initiatives;
+        let proto = request.scenario;
+        let limits = self.config.limits;
+        let (scenario, only) = self
+            .off_runtime(deadline, move || {
+                let scenario = scenario_of(proto)?;
+                validate(&scenario, &limits)
+                    .map_err(|invalid| invalid_argument(&invalid.violations))?;
+                let unknown: Vec<Violation> = only
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| !scenario.initiatives.iter().any(|i| &i.id == *id))
+                    .map(|(k, id)| Violation {
+                        path: format!("initiatives[{k}]"),
+                        message: format!("the scenario has no initiative {id:?}"),
+                    })
+                    .collect();
+                if unknown.is_empty() {
+                    Ok((scenario, only))
+                } else {
+                    Err(invalid_argument(&unknown))
+                }
+            })
+            .await?;
+        let span = tracing::info_span!(
+            "explain",
+            caller = %caller,
+            initiatives = scenario.initiatives.len(),
+            explained = if only.is_empty() { scenario.initiatives.len() } else { only.len() }
+        );
+        let (options, cancel_on_drop) = self.options(deadline);
+        let explanation = self
+            .on_pool(deadline, move || explain(&scenario, &only, &options))
+            .instrument(span)
+            .await?
+            .map_err(|e| match e {
+                ExplainError::Plan(e) => from_plan_error(&e, deadline.is_some()),
+                // Checked above; kept for completeness.
+                ExplainError::UnknownInitiatives(ids) => invalid_argument(&[Violation {
+                    path: "initiatives".to_string(),
+                    message: format!("no initiative with id {}", ids.join(", ")),
+                }]),
+            })?;
+        cancel_on_drop.disarm();
+        tracing::info!(solves = explanation.solves, "explained");
+        let explanation = via_json(&explanation)
+            .map_err(|e| Status::internal(format!("encoding the explanation: {e}")))?;
+        Ok(Response::new(ExplainResponse {
+            explanation: Some(explanation),
         }))
     }
 
