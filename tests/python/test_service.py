@@ -152,3 +152,39 @@ def test_reflection_describes_the_service_and_what_it_imports(channel):
     assert {"Plan", "PlanStream", "Validate"} <= {m.name for m in service.methods}
     scenario = pool.FindMessageTypeByName("fluidity.v1.Scenario")
     assert "resources" in scenario.fields_by_name
+
+
+def test_explain_gives_flips_and_forced_costs_a_replan_confirms(pb, stub, scenario):
+    fluidity_pb2 = pb[0]
+    tiered = scenario("tiered.json")
+    answer = stub.Explain(
+        fluidity_pb2.ExplainRequest(scenario=tiered, initiatives=["self-serve-signup"]), timeout=60
+    ).explanation
+    assert answer.status == fluidity_pb2.OPTIMAL
+    (explained,) = answer.initiatives
+    assert explained.change == fluidity_pb2.SHRINK
+    (flip,) = explained.flips
+    assert flip.direction == fluidity_pb2.MORE and not flip.never
+    assert explained.forced.decision == fluidity_pb2.KEEP_CURRENT
+    # Re-plan just above the factor: the plan gives it more at the end of the quarter.
+    above = fluidity_pb2.Scenario()
+    above.CopyFrom(tiered)
+    for initiative in above.initiatives:
+        if initiative.id == "self-serve-signup":
+            for segment in initiative.value:
+                segment.per_unit *= flip.factor * (1 + 1e-4)
+    replanned = stub.Plan(fluidity_pb2.PlanRequest(id="above", scenario=above), timeout=30).plan
+    end = {i.id: i.activity[-1] for i in replanned.initiatives}["self-serve-signup"]
+    assert end > explained.end + 1e-6 * max(1.0, explained.end)
+
+
+def test_explain_names_an_unknown_initiative_in_bad_request_details(pb, stub, scenario):
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Explain(
+            pb[0].ExplainRequest(scenario=scenario("tiered.json"), initiatives=["ghost"]), timeout=30
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(caught.value)
+    bad_request = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad_request)
+    assert [v.field for v in bad_request.field_violations] == ["initiatives[0]"]
