@@ -45,6 +45,10 @@ pub struct ExplainArgs {
     /// Explain only this initiative; repeat for more [default: every initiative].
     #[arg(long = "initiative", value_name = "ID")]
     pub initiatives: Vec<String>,
+    /// Initiatives explained at once, each on its own core [default: the number of
+    /// cores].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -126,6 +130,8 @@ pub struct SweepArgs {
 }
 
 #[derive(clap::Args)]
+// `--shutdown-grace -1` is a bad value (said so), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:50051")]
@@ -318,6 +324,7 @@ impl LimitArgs {
 pub enum Format {
     /// Tables for a person.
     Text,
-    /// The Plan as protobuf JSON, every field present.
+    /// The result as protobuf JSON (a Plan, Comparison, Sweep or Explanation), every
+    /// field present.
     Json,
 }

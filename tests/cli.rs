@@ -533,7 +533,7 @@ fn explain_says_what_would_change_each_decision_and_what_forcing_it_costs() {
 #[test]
 fn explain_refuses_an_unknown_initiative_with_its_name() {
     let out = fluidity(&["explain", &example("tiered.json"), "--initiative", "ghost"]);
-    assert_rejected(&out, &["no initiative with id ghost", "--initiative"]);
+    assert_rejected(&out, &["no initiative with id \"ghost\"", "--initiative"]);
 }
 
 #[test]
@@ -541,4 +541,24 @@ fn explain_of_an_infeasible_scenario_exits_3_and_points_at_the_diagnosis() {
     let out = fluidity(&["explain", &example("infeasible.json")]);
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stdout).contains("INFEASIBLE"));
+}
+
+#[test]
+fn serve_refuses_durations_too_large_or_negative_with_the_flag_named() {
+    for (flag, value) in [
+        ("--request-body-timeout", "1e30"),
+        ("--shutdown-grace", "1e30"),
+        ("--http2-keepalive-interval", "18446744073709551616"),
+        ("--max-connection-age", "-1"),
+        ("--max-solve-seconds", "1e300"),
+    ] {
+        let out = fluidity(&["serve", "--addr", "127.0.0.1:0", flag, value]);
+        assert_eq!(out.status.code(), Some(1), "{flag} {value}");
+        let err = text(&out.stderr);
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{err}"
+        );
+    }
 }

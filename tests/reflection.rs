@@ -66,10 +66,14 @@ macro_rules! one_stream_test {
             let MessageResponse::ListServicesResponse(list) = &got[3] else {
                 panic!("{:?}", got[3])
             };
-            assert!(list
-                .service
-                .iter()
-                .any(|s| s.name == "fluidity.v1.FluidityService"));
+            for service in [
+                "fluidity.v1.FluidityService",
+                "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection",
+            ] {
+                assert!(list.service.iter().any(|s| s.name == service), "{service}");
+            }
             let MessageResponse::FileDescriptorResponse(files) = &got[4] else {
                 panic!("{:?}", got[4])
             };

@@ -794,3 +794,44 @@ async fn explain_names_an_unknown_initiative_by_its_path() {
         .collect();
     assert_eq!(fields, ["initiatives[1]"]);
 }
+
+/// `--max-solve-seconds` bounds a call that plans many times (Explain here) as a
+/// whole, not each of its plans: without it an explanation of a large scenario held a
+/// solve slot for half an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_limit_on_one_call_bounds_all_of_an_explanations_plans() {
+    use fluidity::proto::ExplainRequest;
+    let server = start(ServerConfig {
+        max_solve_seconds: Some(0.5),
+        ..ServerConfig::default()
+    })
+    .await;
+    let big = generate(Shape {
+        initiatives: 120,
+        resources: 3,
+        periods: 3,
+        seed: 5,
+        integral_share: 0.0,
+    });
+    let started = std::time::Instant::now();
+    let status = client(&server)
+        .await
+        .explain(ExplainRequest {
+            scenario: Some(scenario_to_proto(&big)),
+            initiatives: Vec::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    // The slot is free again: a plan is answered.
+    assert!(client(&server)
+        .await
+        .plan(request("after", &example("tiered.json")))
+        .await
+        .is_ok());
+}

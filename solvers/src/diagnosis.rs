@@ -102,9 +102,15 @@ fn elastic(model: &Model) -> Elastic {
     }
     for i in 0..n_i {
         for t in 0..n_t {
-            if model.hi[i].is_finite() {
+            // The last period's bound includes a caller's end cap.
+            let hi = if t + 1 == n_t {
+                model.hi[i].min(model.end_cap[i])
+            } else {
+                model.hi[i]
+            };
+            if hi.is_finite() {
                 let terms = vec![(activity[[i, t]], 1.0)];
-                elastic_row(&mut lp, RowKind::Max { i, t }, terms, Cmp::Le, model.hi[i]);
+                elastic_row(&mut lp, RowKind::Max { i, t }, terms, Cmp::Le, hi);
             }
         }
     }

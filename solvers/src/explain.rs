@@ -4,7 +4,8 @@
 //!
 //! Found by re-planning the scenario with the initiative's `perUnit`s multiplied by a
 //! factor f, the same [`plan`] every caller gets (so a check by re-planning sees what
-//! this saw): a bracket [no change, change] is found by steps of 8, then narrowed.
+//! this saw): a bracket [no change, change] is found by steps of 8 (up to 1e9), then
+//! narrowed.
 //! Each step first tries where the objective lines of the two bracketing plans cross
 //! (a plan's objective is linear in f: the rest of its objective plus f times the
 //! initiative's own value, so two adjacent optima swap exactly there), probing just
@@ -20,6 +21,9 @@ use serde::{Deserialize, Serialize};
 /// Steps of the bracket search, and where it stops looking.
 const STEP: f64 = 8.0;
 const LARGEST_FACTOR: f64 = 1e9;
+/// A LESS flip below this factor is round-off about 0: it gets less only when it is
+/// worth nothing, which is "never".
+const SMALLEST_FACTOR: f64 = 1e-9;
 /// Relative width at which halving stops, and the probes around a crossing.
 const WIDTH: f64 = 1e-8;
 const PROBE: f64 = 1e-9;
@@ -65,7 +69,9 @@ pub struct Flip {
     /// LESS: values x factor x (1 - 1e-4) give it less, x factor x (1 + 1e-4) do not.
     /// 0 when `never`.
     pub factor: f64,
-    /// No factor does it (MORE up to 1e9; LESS down to 0).
+    /// No factor does it (MORE up to 1e9, or up to the largest factor at which the
+    /// scenario still plans; LESS down to 1e-9: below that it is round-off about a
+    /// value of 0).
     pub never: bool,
     /// When never: the constraint that holds it whatever its value (`locked`,
     /// `max[x@dec]`, `rampUp[x@dec]`, `dependency[...]`, ...), `tiers` when the
@@ -84,8 +90,9 @@ pub enum Decision {
     /// one the plan stops or shrinks).
     #[serde(rename = "KEEP_CURRENT")]
     Keep,
-    /// Stop it: activity 0 in every period (min = max = 0, its own floor lifted; one
-    /// the plan grows or holds above 0).
+    /// Stop it by the end of the horizon: its floor lifted, its last period's activity
+    /// capped at 0, its ramps and everything else kept (one the plan grows or holds
+    /// above 0).
     #[serde(rename = "STOP_ENTIRELY")]
     Stop,
 }
@@ -126,37 +133,59 @@ pub enum ExplainError {
     UnknownInitiatives(Vec<String>),
 }
 
+/// One initiative's explanation and the plans it took, or why there is none.
+type Explained = Result<(InitiativeExplanation, u32), PlanError>;
+
+/// How an explanation is worked out: on how many threads, and who hears how far it
+/// has got.
+#[derive(Clone, Copy, Default)]
+pub struct Explaining<'a> {
+    /// Initiatives explained at once, each on its own thread (0 or 1: one at a time).
+    pub jobs: usize,
+    /// Told (initiatives done, initiatives to do) after each initiative.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
 /// Explains the plan of `scenario` for the initiatives `only` names (all of them
-/// when empty).
+/// when empty), one at a time.
 pub fn explain(
     scenario: &Scenario,
     only: &[String],
     options: &PlanOptions,
 ) -> Result<Explanation, ExplainError> {
+    explain_with(scenario, only, options, Explaining::default())
+}
+
+/// [`explain`], on `how.jobs` threads, telling `how.progress` as it goes. The answer
+/// is the same whatever the number of threads (each initiative's search is its own).
+pub fn explain_with(
+    scenario: &Scenario,
+    only: &[String],
+    options: &PlanOptions,
+    how: Explaining<'_>,
+) -> Result<Explanation, ExplainError> {
     let unknown: Vec<String> = only
         .iter()
         .filter(|id| !scenario.initiatives.iter().any(|i| &i.id == *id))
-        .cloned()
+        .map(|id| format!("{id:?}"))
         .collect();
     if !unknown.is_empty() {
         return Err(ExplainError::UnknownInitiatives(unknown));
     }
     let base = plan(scenario, options)?;
-    let mut solves = 1;
     if base.status == Status::Infeasible {
         return Ok(Explanation {
             status: base.status,
             objective: base.objective,
             initiatives: Vec::new(),
-            solves,
+            solves: 1,
         });
     }
     let model = Model::new(scenario);
-    let mut initiatives = Vec::new();
-    for (i, initiative) in scenario.initiatives.iter().enumerate() {
-        if !only.is_empty() && !only.contains(&initiative.id) {
-            continue;
-        }
+    let todo: Vec<usize> = (0..scenario.initiatives.len())
+        .filter(|&i| only.is_empty() || only.contains(&scenario.initiatives[i].id))
+        .collect();
+    let explain_one = |i: usize| -> Explained {
         let mut search = Search {
             scenario,
             model: &model,
@@ -166,7 +195,56 @@ pub fn explain(
             end: last(&base, i),
         };
         let explained = search.initiative(&base)?;
-        solves += search.solves;
+        Ok((explained, search.solves))
+    };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let tell = || {
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(progress) = how.progress {
+            progress(finished, todo.len());
+        }
+    };
+    let results: Vec<Explained> = if how.jobs <= 1 {
+        todo.iter()
+            .map(|&i| {
+                let result = explain_one(i);
+                tell();
+                result
+            })
+            .collect()
+    } else {
+        // Each thread takes the next initiative not yet taken; a failure stops the
+        // rest from starting.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let slots: Vec<std::sync::Mutex<Option<Explained>>> =
+            todo.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|threads| {
+            for _ in 0..how.jobs.min(todo.len()) {
+                threads.spawn(|| loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= todo.len() || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let result = explain_one(todo[k]);
+                    if result.is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    tell();
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    };
+    let mut initiatives = Vec::with_capacity(results.len());
+    let mut solves = 1;
+    for result in results {
+        let (explained, used) = result?;
+        solves += used;
         initiatives.push(explained);
     }
     Ok(Explanation {
@@ -264,20 +342,27 @@ impl Search<'_> {
         1e-6 * end.abs().max(1.0)
     }
 
-    /// Why no factor moves it, read off the plan at the extreme factor: its own
-    /// holding row, or `tiers` when the even-over tiers hold the resources it would
-    /// need (their value guarantees come first whatever its value).
-    fn reason(&self, extreme: &Plan) -> String {
-        let own = &extreme.initiatives[self.i].held_by;
-        if !own.is_empty() {
-            return own.clone();
+    /// Why no factor moves it, read off the plan at the extreme factor: its own row
+    /// that holds it that way, `tiers` when the even-over tiers hold the resources it
+    /// would need (their guarantees come first whatever its value), or, for MORE,
+    /// `no positive value` when a factor cannot make its next unit worth anything.
+    fn reason(&self, extreme: &Plan, rising: bool) -> String {
+        let activities = ndarray::Array2::from_shape_fn(
+            (self.model.initiatives(), self.model.periods()),
+            |(k, t)| extreme.initiatives[k].activity[t],
+        );
+        if let Some(row) = crate::why::holding_row(self.model, &activities, self.i, rising) {
+            return row;
         }
-        let tiered = self.model.tier.iter().any(|&t| t > 0);
-        if tiered {
-            "tiers".to_string()
-        } else {
-            String::new()
+        let t = self.model.periods().saturating_sub(1);
+        let next = crate::why::marginal_value(self.model, self.i, t, self.end);
+        if rising && next <= 0.0 {
+            return "no positive value".to_string();
         }
+        if self.model.tier.iter().any(|&tier| tier > 0) {
+            return "tiers".to_string();
+        }
+        String::new()
     }
 
     /// The scenario with initiative i's value multiplied by `factor`.
@@ -316,13 +401,23 @@ impl Search<'_> {
         let mut lo = self.probe(1.0)?;
         let mut hi = loop {
             let next = (lo.factor * STEP).min(LARGEST_FACTOR);
-            let p = self.probe(next)?;
+            let p = match self.probe(next) {
+                Ok(p) => p,
+                // Values a thousand times their own and more can be past what the
+                // solvers serve (1e12 on top of the scenario's own magnitudes): no
+                // factor up to the last that planned moves it.
+                Err(PlanError::Solver(_)) if next > 1e3 => {
+                    let held = self.reason(&lo.plan, true);
+                    return Ok(never(Direction::More, &held));
+                }
+                Err(e) => return Err(e),
+            };
             if changed(&p) {
                 break p;
             }
             if next >= LARGEST_FACTOR {
                 // What holds it even then says why.
-                let held = self.reason(&p.plan);
+                let held = self.reason(&p.plan, true);
                 return Ok(never(Direction::More, &held));
             }
             lo = p;
@@ -342,12 +437,16 @@ impl Search<'_> {
         let changed = move |p: &Probe| p.end < threshold;
         let mut zero = self.probe(0.0)?;
         if !changed(&zero) {
-            let held = self.reason(&zero.plan);
+            let held = self.reason(&zero.plan, false);
             return Ok(never(Direction::Less, &held));
         }
         let mut one = self.probe(1.0)?;
         // Here the changed end is the low one: narrow on the mirrored order.
         self.narrow_down(&mut zero, &mut one, &changed)?;
+        if zero.factor < SMALLEST_FACTOR {
+            let held = self.reason(&one.plan, false);
+            return Ok(never(Direction::Less, &held));
+        }
         Ok(Flip {
             direction: Direction::Less,
             factor: zero.factor,
@@ -436,20 +535,30 @@ impl Search<'_> {
         };
         let mut scenario = self.scenario.clone();
         let initiative = &mut scenario.initiatives[self.i];
-        match decision {
+        let forced = match decision {
             Decision::None => return Ok(none),
             // Its floor raised to where it is now (within its own bounds: nothing
             // else about it is lifted).
             Decision::Keep => {
                 let (lo, hi) = (self.model.lo[self.i], self.model.hi[self.i]);
                 initiative.min = Some(initiative.current.min(hi).max(lo));
+                plan(&scenario, self.options)?
             }
+            // Stopped by the end of the horizon, as the `change` rule reads a stop:
+            // its floor lifted, its last period capped at 0, its ramps and every
+            // other limit kept (it winds down as fast as they allow).
             Decision::Stop => {
                 initiative.min = Some(0.0);
-                initiative.max = Some(0.0);
+                let mut model = Model::new(&scenario);
+                model.end_cap[self.i] = 0.0;
+                crate::plan_model(
+                    &scenario,
+                    model,
+                    self.options,
+                    &mut crate::WarmStart::default(),
+                )?
             }
-        }
-        let forced = plan(&scenario, self.options)?;
+        };
         self.solves += 1;
         Ok(if forced.status == Status::Infeasible {
             Forced {

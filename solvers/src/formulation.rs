@@ -33,6 +33,8 @@ pub struct Formulation {
     /// The bounds every a[i,t] must end within (lo_i, and hi_i or its cap), which
     /// the columns themselves may omit where other rows imply them.
     pub activity_bounds: Vec<(f64, f64)>,
+    /// The model's `end_cap`: a bound on the last period's activity alone.
+    pub end_caps: Vec<f64>,
 }
 
 /// What a stage maximises.
@@ -253,9 +255,25 @@ impl Formulation {
             },
             capacity_rows,
             activity_bounds,
+            end_caps: model.end_cap.to_vec(),
         };
+        formulation.apply_end_caps(model);
         formulation.set_objective(model, Stage::Final);
         formulation
+    }
+
+    /// The last period's activity within its `end_cap`, where a caller set one.
+    fn apply_end_caps(&mut self, model: &Model) {
+        let Some(last) = model.periods().checked_sub(1) else {
+            return;
+        };
+        for i in 0..model.initiatives() {
+            let cap = model.end_cap[i];
+            if cap.is_finite() {
+                let column = &mut self.lp.columns[self.columns.activity[[i, last]]];
+                column.upper = column.upper.min(cap);
+            }
+        }
     }
 
     /// Drops the activity bounds that other rows already imply, for an interior-point
@@ -269,6 +287,7 @@ impl Formulation {
             column.lower = lower;
             column.upper = upper;
         }
+        self.apply_end_caps(model);
     }
 
     /// Points the objective at a stage.
@@ -314,8 +333,12 @@ impl Formulation {
     /// initiative), which a plan must never show.
     pub fn activities_within_bounds(&self, x: &[f64]) -> Array2<f64> {
         let mut a = self.columns.activity.mapv(|col| x[col]);
-        for ((i, _), v) in a.indexed_iter_mut() {
-            let (lo, hi) = self.activity_bounds[i];
+        let last = a.ncols().saturating_sub(1);
+        for ((i, t), v) in a.indexed_iter_mut() {
+            let (lo, mut hi) = self.activity_bounds[i];
+            if t == last {
+                hi = hi.min(self.end_caps[i].max(lo));
+            }
             *v = v.max(lo).min(hi);
         }
         a

@@ -161,9 +161,19 @@ pub fn plan_warm(
     options: &PlanOptions,
     warm: &mut WarmStart,
 ) -> Result<Plan, PlanError> {
-    let started = Instant::now();
     validate(scenario, &options.limits)?;
-    let model = Model::new(scenario);
+    plan_model(scenario, Model::new(scenario), options, warm)
+}
+
+/// [`plan_warm`] of a validated scenario whose model a caller has adjusted (`explain`
+/// caps an initiative's last-period activity).
+pub(crate) fn plan_model(
+    scenario: &Scenario,
+    model: Model,
+    options: &PlanOptions,
+    warm: &mut WarmStart,
+) -> Result<Plan, PlanError> {
+    let started = Instant::now();
     let named =
         Backend::from_name(&scenario.policy.solver).expect("validation accepted the solver name");
     let time_limit = match (scenario.policy.time_limit_seconds, options.time_limit) {
@@ -255,7 +265,44 @@ pub fn plan_warm(
         }
     };
     tracing::debug!(status = ?plan.status, objective = plan.objective, seconds = plan.solver.seconds, "planned");
+    if [
+        plan.objective,
+        plan.value,
+        plan.move_cost,
+        plan.baseline.value,
+    ]
+    .iter()
+    .any(|x| !x.is_finite())
+    {
+        return Err(PlanError::Invalid(too_large_to_add_up(scenario)));
+    }
     Ok(plan)
+}
+
+/// A scenario whose value adds up past what a double holds (values of 1e308 a unit):
+/// refused, with the largest value named, rather than answered with an objective of
+/// infinity.
+fn too_large_to_add_up(scenario: &Scenario) -> InvalidScenario {
+    let mut largest = (String::from("initiatives"), 0.0f64);
+    for (k, initiative) in scenario.initiatives.iter().enumerate() {
+        for (j, segment) in initiative.value.iter().enumerate() {
+            if segment.per_unit.abs() > largest.1 {
+                largest = (
+                    format!("initiatives[{k}].value[{j}].perUnit"),
+                    segment.per_unit.abs(),
+                );
+            }
+        }
+    }
+    InvalidScenario {
+        violations: vec![Violation {
+            path: largest.0,
+            message: format!(
+                "values this large ({:e} a unit) add up past what a double can hold: the plan's value overflows; express them in larger units (millions, say)",
+                largest.1
+            ),
+        }],
+    }
 }
 
 /// The report of a solved scenario.

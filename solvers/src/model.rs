@@ -52,6 +52,9 @@ pub struct Model {
     /// lo_i and hi_i, the bounds of a[i, t]; hi may be infinite.
     pub lo: Array1<f64>,
     pub hi: Array1<f64>,
+    /// A bound on a[i,T] alone, the last period's activity (infinite unless a caller
+    /// forces an end: `explain`'s "stopped by the end of the horizon").
+    pub end_cap: Array1<f64>,
     /// mc_i = sum_r A[i, r] * moveCost_r.
     pub move_cost: Array1<f64>,
     pub ramp_up: Vec<Option<f64>>,
@@ -219,6 +222,7 @@ impl Model {
             current,
             lo,
             hi,
+            end_cap: Array1::from_elem(n_i, f64::INFINITY),
             move_cost,
             ramp_up: s.initiatives.iter().map(|i| i.ramp_up).collect(),
             ramp_down: s.initiatives.iter().map(|i| i.ramp_down).collect(),

@@ -44,189 +44,258 @@ pub fn resource_cost(model: &Model, prices: &Array2<f64>, i: usize, t: usize) ->
         .sum()
 }
 
-/// Which way the initiative would move at the last period if only value and prices
-/// counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// weight_t x the left derivative of f_i at `x`: the `perUnit` of the segment the
+/// last unit filled (at a breakpoint, the segment that ends there); the right
+/// derivative at 0.
+pub fn marginal_value_before(model: &Model, i: usize, t: usize, x: f64) -> f64 {
+    let mut start = 0.0;
+    for slice in &model.curves[i] {
+        let end = start + slice.len;
+        if x > start && !at(x, start) && (x < end || at(x, end)) {
+            return model.weight[t] * slice.per_unit;
+        }
+        start = end;
+    }
+    marginal_value(model, i, t, x)
+}
+
+/// Which way the initiative would move at the last period if only its value, its
+/// resources' prices and its move cost counted.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Pull {
-    Up,
-    Down,
-    /// Earns what its resources are worth: the prices explain it.
+    /// The next unit earns more than its resources cost: by `gap` a unit.
+    Up { gap: f64 },
+    /// The last unit earns less than its resources cost: by `gap` a unit.
+    Down { gap: f64 },
+    /// Earns what its resources are worth, or its curve bends where the price lies
+    /// (the next unit earns less than they cost, the last one more).
     Balanced,
 }
 
-/// The constraint that holds initiative `i` at its last-period level against the pull
-/// of value and prices; empty when the prices explain it (or, stopped, nothing holds
-/// it up). A whole-unit plan has no prices, so an initiative that earns anything pulls
-/// up, and a full resource can be what holds it.
-pub fn held_by(model: &Model, a: &Array2<f64>, prices: &Array2<f64>, i: usize) -> String {
-    let n_t = model.periods();
-    if n_t == 0 {
-        return String::new();
+/// What holds initiative `i` in the last period of plan `a` at prices `prices`.
+struct Reading<'a> {
+    model: &'a Model,
+    a: &'a Array2<f64>,
+    i: usize,
+    t: usize,
+    x: f64,
+    before: f64,
+}
+
+impl Reading<'_> {
+    fn new<'a>(model: &'a Model, a: &'a Array2<f64>, i: usize) -> Option<Reading<'a>> {
+        let t = model.periods().checked_sub(1)?;
+        let before = if t == 0 {
+            model.current[i]
+        } else {
+            a[[i, t - 1]]
+        };
+        Some(Reading {
+            model,
+            a,
+            i,
+            t,
+            x: a[[i, t]],
+            before,
+        })
     }
-    let t = n_t - 1;
-    let x = a[[i, t]];
-    let earns = marginal_value(model, i, t, x);
-    let costs = resource_cost(model, prices, i, t);
-    let scale = earns.abs().max(costs.abs()).max(1e-300);
-    let pull = if earns - costs > TIGHT * scale {
-        Pull::Up
-    } else if costs - earns > TIGHT * scale {
-        Pull::Down
-    } else {
-        Pull::Balanced
-    };
-    let before = if t == 0 {
-        model.current[i]
-    } else {
-        a[[i, t - 1]]
-    };
-    let name = |kind| model.row_name(kind);
-    let used = |r: usize, period: usize| -> f64 {
-        (0..model.initiatives())
-            .map(|k| model.requirements[[k, r]] * a[[k, period]])
-            .sum()
-    };
-    let group_use = |g: usize| -> f64 {
-        let group = &model.groups[g];
+
+    fn name(&self, kind: RowKind) -> String {
+        self.model.row_name(kind)
+    }
+
+    fn group_use(&self, g: usize) -> f64 {
+        let group = &self.model.groups[g];
         group
             .members
             .iter()
-            .map(|&k| model.requirements[[k, group.resource]] * a[[k, t]])
+            .map(|&k| self.model.requirements[[k, group.resource]] * self.a[[k, self.t]])
             .sum()
-    };
-    let churn_tight = |r: usize| -> bool {
-        model.churn_limit[r].as_ref().is_some_and(|limit| {
-            let churn: f64 = (0..model.initiatives())
+    }
+
+    fn member(&self, g: usize) -> bool {
+        let group = &self.model.groups[g];
+        group.members.contains(&self.i) && self.model.requirements[[self.i, group.resource]] > 0.0
+    }
+
+    /// A churn row of a resource it uses, tight in the last period.
+    fn churn(&self) -> Option<String> {
+        let (m, t) = (self.model, self.t);
+        (0..m.resources()).find_map(|r| {
+            let limit = m.churn_limit[r].as_ref()?;
+            if m.requirements[[self.i, r]] <= 0.0 {
+                return None;
+            }
+            let churn: f64 = (0..m.initiatives())
                 .map(|k| {
                     let prev = if t == 0 {
-                        model.current[k]
+                        m.current[k]
                     } else {
-                        a[[k, t - 1]]
+                        self.a[[k, t - 1]]
                     };
-                    model.requirements[[k, r]] * (a[[k, t]] - prev).abs()
+                    m.requirements[[k, r]] * (self.a[[k, t]] - prev).abs()
                 })
                 .sum();
-            at(churn, limit[t])
+            at(churn, limit[t]).then(|| self.name(RowKind::Churn { r, t }))
         })
-    };
-    // Rows that stop it rising, and rows that stop it falling, tight at the plan.
-    let blocks_rise = || -> Option<String> {
-        if at(x, model.hi[i]) {
-            return Some(name(RowKind::Max { i, t }));
+    }
+
+    /// Its own tight row that stops it rising.
+    fn blocks_rise(&self) -> Option<String> {
+        let (m, i, t, x) = (self.model, self.i, self.t, self.x);
+        if at(x, m.hi[i]) {
+            return Some(self.name(RowKind::Max { i, t }));
         }
-        if model.ramp_up[i].is_some_and(|up| at(x - before, up)) {
-            return Some(name(RowKind::RampUp { i, t }));
+        if m.ramp_up[i].is_some_and(|up| at(x - self.before, up)) {
+            return Some(self.name(RowKind::RampUp { i, t }));
         }
-        for (link, l) in model.links.iter().enumerate() {
-            if l.initiative == i && at(x, l.ratio * a[[l.requires, t]]) {
-                return Some(name(RowKind::Dependency { link, t }));
+        for (link, l) in m.links.iter().enumerate() {
+            if l.initiative == i && at(x, l.ratio * self.a[[l.requires, t]]) {
+                return Some(self.name(RowKind::Dependency { link, t }));
             }
         }
-        for (g, group) in model.groups.iter().enumerate() {
-            let member =
-                group.members.contains(&i) && model.requirements[[i, group.resource]] > 0.0;
-            if member && group.max.is_some_and(|max| at(group_use(g), max)) {
-                return Some(name(RowKind::GroupMax { g, t }));
-            }
-        }
-        None
-    };
-    let blocks_fall = || -> Option<String> {
-        // A floor of 0 is no reason: the initiative is simply stopped.
-        if model.lo[i] > 0.0 && at(x, model.lo[i]) {
-            return Some(name(RowKind::Min { i, t }));
-        }
-        if model.ramp_down[i].is_some_and(|down| at(before - x, down)) {
-            return Some(name(RowKind::RampDown { i, t }));
-        }
-        for (link, l) in model.links.iter().enumerate() {
-            if l.requires == i
-                && a[[l.initiative, t]] > 0.0
-                && at(a[[l.initiative, t]], l.ratio * x)
-            {
-                return Some(name(RowKind::Dependency { link, t }));
-            }
-        }
-        for (g, group) in model.groups.iter().enumerate() {
-            let member =
-                group.members.contains(&i) && model.requirements[[i, group.resource]] > 0.0;
-            if member && group.min.is_some_and(|min| at(group_use(g), min)) {
-                return Some(name(RowKind::GroupMin { g, t }));
+        for (g, group) in m.groups.iter().enumerate() {
+            if self.member(g) && group.max.is_some_and(|max| at(self.group_use(g), max)) {
+                return Some(self.name(RowKind::GroupMax { g, t }));
             }
         }
         None
+    }
+
+    /// Its own tight row that stops it falling (a floor of 0 is none: it is stopped).
+    fn blocks_fall(&self) -> Option<String> {
+        let (m, i, t, x) = (self.model, self.i, self.t, self.x);
+        if m.lo[i] > 0.0 && at(x, m.lo[i]) {
+            return Some(self.name(RowKind::Min { i, t }));
+        }
+        if m.ramp_down[i].is_some_and(|down| at(self.before - x, down)) {
+            return Some(self.name(RowKind::RampDown { i, t }));
+        }
+        for (link, l) in m.links.iter().enumerate() {
+            let needer = self.a[[l.initiative, t]];
+            if l.requires == i && needer > 0.0 && at(needer, l.ratio * x) {
+                return Some(self.name(RowKind::Dependency { link, t }));
+            }
+        }
+        for (g, group) in m.groups.iter().enumerate() {
+            if self.member(g) && group.min.is_some_and(|min| at(self.group_use(g), min)) {
+                return Some(self.name(RowKind::GroupMin { g, t }));
+            }
+        }
+        None
+    }
+
+    /// Whole units (no prices): a resource without room for one more unit.
+    fn no_room(&self) -> Option<String> {
+        let (m, i, t) = (self.model, self.i, self.t);
+        if !m.integral.iter().any(|&w| w) {
+            return None;
+        }
+        let step = if m.integral[i] { 1.0 } else { 0.0 };
+        (0..m.resources()).find_map(|r| {
+            let units = m.requirements[[i, r]];
+            let used: f64 = (0..m.initiatives())
+                .map(|k| m.requirements[[k, r]] * self.a[[k, t]])
+                .sum();
+            let allocatable = m.allocatable[[r, t]];
+            let full = at(used, allocatable)
+                || allocatable - used < step * units - TIGHT * allocatable.abs().max(1.0);
+            (units > 0.0 && full).then(|| self.name(RowKind::Capacity { r, t }))
+        })
+    }
+
+    /// A move cost explains a gap of at most its own cost per unit, and only where
+    /// the initiative did not move that way.
+    fn move_cost(&self, gap: f64, rising: bool) -> Option<String> {
+        let mc = self.model.move_cost[self.i];
+        let still = if rising {
+            self.x <= self.before + TIGHT * self.before.abs().max(1.0)
+        } else {
+            self.x >= self.before - TIGHT * self.before.abs().max(1.0)
+        };
+        (mc > 0.0 && still && gap <= mc * (1.0 + TIGHT)).then(|| "moveCost".to_string())
+    }
+
+    /// For an initiative in a tier, the row that keeps its tier's value in the final
+    /// stage (`tier[1]`): it prices the initiative besides its resources.
+    fn tier(&self) -> Option<String> {
+        match self.model.tier[self.i] {
+            0 => None,
+            tier => Some(self.name(RowKind::Tier { tier })),
+        }
+    }
+}
+
+/// The constraint that holds initiative `i` where the plan leaves it in the last
+/// period, rising (`rising`) or falling; None when nothing of its own does. Read off
+/// any plan of the scenario (`explain` reads it at extreme values).
+pub fn holding_row(model: &Model, a: &Array2<f64>, i: usize, rising: bool) -> Option<String> {
+    let reading = Reading::new(model, a, i)?;
+    if rising {
+        reading
+            .blocks_rise()
+            .or_else(|| reading.churn())
+            .or_else(|| reading.no_room())
+            .or_else(|| reading.tier())
+    } else {
+        reading
+            .blocks_fall()
+            .or_else(|| reading.churn())
+            .or_else(|| reading.tier())
+    }
+}
+
+/// The constraint that holds initiative `i` at its last-period level against the pull
+/// of value, prices and its move cost; empty when those explain it (or, stopped,
+/// nothing holds it up). A whole-unit plan has no prices, so an initiative that earns
+/// anything pulls up, and a resource without room for one more unit can be what
+/// holds it.
+pub fn held_by(model: &Model, a: &Array2<f64>, prices: &Array2<f64>, i: usize) -> String {
+    let Some(r) = Reading::new(model, a, i) else {
+        return String::new();
     };
-    match pull {
+    let t = r.t;
+    let after = marginal_value(model, i, t, r.x);
+    let before = marginal_value_before(model, i, t, r.x);
+    let costs = resource_cost(model, prices, i, t);
+    let tol = |v: f64| TIGHT * v.abs().max(costs.abs()).max(1e-300);
+    let pull = if after - costs > tol(after) {
+        Pull::Up { gap: after - costs }
+    } else if costs - before > tol(before) {
+        Pull::Down {
+            gap: costs - before,
+        }
+    } else {
+        Pull::Balanced
+    };
+    let found = match pull {
         // Earning what its resources are worth can be a degenerate price's doing (the
         // price set by this very initiative at a bound): a tight row of its own is
         // still the better reason.
-        Pull::Balanced => blocks_rise().or_else(blocks_fall).unwrap_or_default(),
-        Pull::Up => {
-            if let Some(row) = blocks_rise() {
-                return row;
-            }
-            for r in 0..model.resources() {
-                if model.requirements[[i, r]] > 0.0 && churn_tight(r) {
-                    return name(RowKind::Churn { r, t });
-                }
-            }
-            if model.move_cost[i] > 0.0 && x <= before + TIGHT * before.abs().max(1.0) {
-                return "moveCost".to_string();
-            }
-            // Whole units: no prices, so a resource without room for one more unit
-            // (of this initiative, or a fraction of one for a continuous initiative
-            // in a whole-unit plan) is what stops it.
-            if model.integral.iter().any(|&w| w) {
-                let step = if model.integral[i] { 1.0 } else { 0.0 };
-                for r in 0..model.resources() {
-                    let units = model.requirements[[i, r]];
-                    let room = model.allocatable[[r, t]] - used(r, t);
-                    if units > 0.0
-                        && (room < step * units - TIGHT * model.allocatable[[r, t]].abs().max(1.0)
-                            || at(used(r, t), model.allocatable[[r, t]]))
-                    {
-                        return name(RowKind::Capacity { r, t });
-                    }
-                }
-            }
-            tier_row(model, i)
-        }
-        Pull::Down => {
-            // Stopped: nothing holds it up.
+        Pull::Balanced => r.blocks_rise().or_else(|| r.blocks_fall()),
+        Pull::Up { gap } => r
+            .blocks_rise()
+            .or_else(|| r.churn())
+            .or_else(|| r.move_cost(gap, true))
+            .or_else(|| r.no_room())
+            .or_else(|| r.tier()),
+        Pull::Down { gap } => {
+            // Stopped with no floor: nothing holds it up.
             let level = if model.hi[i].is_finite() {
                 model.hi[i]
             } else {
                 0.0
             };
-            let scale = level.max(model.current[i]).max(before.abs());
-            if x <= TIGHT * scale && model.lo[i] <= 0.0 {
-                return String::new();
-            }
-            if let Some(row) = blocks_fall() {
-                return row;
-            }
-            for r in 0..model.resources() {
-                if model.requirements[[i, r]] > 0.0 && churn_tight(r) {
-                    return name(RowKind::Churn { r, t });
-                }
-            }
-            if model.move_cost[i] > 0.0 && x >= before - TIGHT * before.abs().max(1.0) && x > 0.0 {
-                return "moveCost".to_string();
-            }
-            if x > 0.0 {
-                tier_row(model, i)
+            let scale = level.max(model.current[i]).max(r.before.abs());
+            if r.x <= TIGHT * scale && model.lo[i] <= 0.0 {
+                None
             } else {
-                String::new()
+                r.blocks_fall()
+                    .or_else(|| r.churn())
+                    .or_else(|| r.move_cost(gap, false))
+                    .or_else(|| r.tier())
             }
         }
-    }
-}
-
-/// For an initiative in a tier, the row that keeps its tier's value in the final
-/// stage (`tier[1]`): it prices the initiative besides its resources.
-fn tier_row(model: &Model, i: usize) -> String {
-    match model.tier[i] {
-        0 => String::new(),
-        tier => model.row_name(RowKind::Tier { tier }),
-    }
+    };
+    found.unwrap_or_default()
 }

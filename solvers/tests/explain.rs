@@ -80,13 +80,12 @@ fn check_flips(s: &Scenario, e: &InitiativeExplanation) {
                 );
             }
             (Direction::Less, true) => {
-                for f in [1e-6, 0.0] {
-                    let small = at(f);
-                    assert!(
-                        small >= end - eps(end),
-                        "{id}: said never, but x{f} gives {small} < {end}"
-                    );
-                }
+                // Never down to 1e-9 (at exactly 0 it earns nothing, and may go).
+                let small = at(1e-6);
+                assert!(
+                    small >= end - eps(end),
+                    "{id}: said never, but x1e-6 gives {small} < {end}"
+                );
             }
         }
     }
@@ -109,8 +108,29 @@ fn check_forced(s: &Scenario, base_objective: f64, e: &InitiativeExplanation) {
             init.min = Some(init.current.min(hi).max(lo));
         }
         Decision::Stop => {
+            // Stopped by the end of the horizon, said in the scenario's own terms: it
+            // needs a phantom initiative (ratio 1) that needs a phantom resource with
+            // room in every period but the last.
             init.min = Some(0.0);
-            init.max = Some(0.0);
+            let stopped = init.id.clone();
+            let periods = forced.periods.len();
+            let mut room = vec![1e9; periods];
+            room[periods - 1] = 0.0;
+            let mut json = serde_json::to_value(&forced).unwrap();
+            json["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"id": "phantom-room", "capacity": room}));
+            json["initiatives"].as_array_mut().unwrap().push(json!({
+                "id": "phantom-end", "requirements": {"phantom-room": 1}, "current": 0
+            }));
+            let dependencies = json["dependencies"].as_array_mut();
+            let link = json!({"initiative": stopped, "requires": "phantom-end", "ratio": 1});
+            match dependencies {
+                Some(list) => list.push(link),
+                None => json["dependencies"] = json!([link]),
+            }
+            forced = scenario(json);
         }
     }
     let p = plan(&forced, &PlanOptions::default()).unwrap();
@@ -309,7 +329,10 @@ fn only_the_initiatives_asked_for_are_explained_and_unknown_ids_are_named() {
         &PlanOptions::default(),
     )
     .unwrap_err();
-    assert_eq!(error.to_string(), "no initiative with id nope, ghost");
+    assert_eq!(
+        error.to_string(),
+        "no initiative with id \"nope\", \"ghost\""
+    );
 }
 
 #[test]
@@ -338,4 +361,50 @@ proptest! {
             check_forced(&s, explanation.objective, e);
         }
     }
+}
+
+/// An initiative whose ramp-down is slower than its current level can still be
+/// stopped by the end of the horizon: the forced stop winds it down as fast as its
+/// ramp allows (it read "cannot be stopped" when every period was forced to 0).
+#[test]
+fn a_forced_stop_winds_down_within_the_ramp_by_the_last_period() {
+    let s = scenario(json!({
+        "periods": [{"id": "p1"}, {"id": "p2"}, {"id": "p3"}],
+        "resources": [{"id": "eng", "capacity": [10]}],
+        "initiatives": [
+            {"id": "x", "requirements": {"eng": 1}, "current": 2, "rampDown": 1.5, "value": [{"upTo": 10, "perUnit": 12}]},
+            {"id": "y", "requirements": {"eng": 1}, "current": 0, "value": [{"upTo": 10, "perUnit": 10}]}
+        ]
+    }));
+    let x = checked(&s);
+    let forced = &find(&x, "x").forced;
+    assert_eq!(forced.decision, Decision::Stop);
+    assert!(forced.feasible, "{forced:?}");
+    // x grows to 10 in the plan; stopped by p3 with a ramp-down of 1.5 it can run at
+    // most 3 in p1 and 1.5 in p2, and y takes the rest at 10 a unit instead of 12.
+    assert!(forced.cost > 0.0);
+}
+
+#[test]
+fn the_same_explanation_comes_from_one_thread_or_several() {
+    use fluidity_solvers::explain::{explain_with, Explaining};
+    let s = every_kind_of_decision();
+    let one = explain(&s, &[], &PlanOptions::default()).unwrap();
+    let told = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |done: usize, of: usize| {
+        assert!(done <= of);
+        told.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let many = explain_with(
+        &s,
+        &[],
+        &PlanOptions::default(),
+        Explaining {
+            jobs: 3,
+            progress: Some(&progress),
+        },
+    )
+    .unwrap();
+    assert_eq!(one, many);
+    assert_eq!(told.into_inner(), s.initiatives.len());
 }

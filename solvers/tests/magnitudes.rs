@@ -388,3 +388,26 @@ fn capital_in_billions_per_unit_gives_the_hand_computed_plan_to_twelve_digits() 
     assert_relative(only_price(&p), 8e-8, 1e-11);
     assert_relative(activity(&p, "c")[0], 0.5, 1e-11);
 }
+
+/// Values so large that the plan's value overflows a double are refused with the
+/// field named (the plan came back OPTIMAL with an objective of null).
+#[test]
+fn values_whose_sum_overflows_are_refused_with_their_path() {
+    let s = scenario(json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [10]}],
+        "initiatives": [
+            {"id": "h", "requirements": {"eng": 1}, "current": 0, "value": [{"upTo": 5, "perUnit": 1e300}]},
+            {"id": "k", "requirements": {"eng": 1}, "current": 0, "value": [{"upTo": 10, "perUnit": 1.5e308}]}
+        ]
+    }));
+    match plan(&s, &PlanOptions::default()) {
+        Err(fluidity_solvers::PlanError::Invalid(invalid)) => {
+            assert_eq!(
+                invalid.violations[0].path,
+                "initiatives[1].value[0].perUnit"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

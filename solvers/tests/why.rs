@@ -387,3 +387,39 @@ fn a_per_usd_resource_that_binds_hardest_heads_the_bottlenecks() {
         assert_close(b.value_of_one_percent, b.shadow_price * capacity / 100.0);
     }
 }
+
+/// An initiative that stops at a bend of its own curve (the last unit earns 30, the
+/// next 5, its eng costs about 10) is explained by the bend, not by a small move
+/// cost (it was "held by moveCost" though moving costs 0.1 a unit against a gap of 5).
+#[test]
+fn a_bend_of_its_own_curve_is_not_blamed_on_a_move_cost() {
+    let p = solve_json(json!({
+        "periods": [{"id": "dec"}],
+        "resources": [{"id": "eng", "capacity": [10], "moveCost": 0.1}],
+        "initiatives": [
+            {"id": "bent", "requirements": {"eng": 1}, "current": 0,
+             "value": [{"upTo": 4, "perUnit": 30}, {"perUnit": 5}]},
+            {"id": "flat", "requirements": {"eng": 1}, "current": 0, "value": [{"perUnit": 10}]}
+        ]
+    }));
+    let bent = initiative(&p, "bent");
+    assert_close(bent.activity[0], 4.0);
+    assert_close(bent.marginal_value[0], 5.0);
+    assert!(bent.resource_cost[0] > 5.0);
+    assert_eq!(bent.held_by, "");
+}
+
+#[test]
+fn a_tiered_initiative_far_from_paying_for_its_resources_is_held_by_its_tier() {
+    let s = Scenario::from_json(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/tiered.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let p = fluidity_solvers::plan(&s, &fluidity_solvers::PlanOptions::default()).unwrap();
+    // Its last unit earns nothing and its eng is worth 27.6; moving costs 2 a unit.
+    assert_eq!(initiative(&p, "incident-response").held_by, "tier[1]");
+}

@@ -3,9 +3,11 @@
 use crate::cli::{ExplainArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::explain::{explain, ExplainError};
+use fluidity_solvers::explain::{explain_with, ExplainError, Explaining};
 use fluidity_solvers::plan::Status;
 use fluidity_solvers::{PlanError, PlanOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
     let scenario = input::read_scenario(&args.file)?;
@@ -14,7 +16,33 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         limits: args.limits.limits(),
         ..PlanOptions::default()
     };
-    let explanation = explain(&scenario, &args.initiatives, &options).map_err(|e| match e {
+    // Dozens of plans per initiative: on every core, with a bar on a terminal.
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("explaining {bar:30} {pos}/{len} initiatives, {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |done: usize, of: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(of as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let how = Explaining {
+        jobs,
+        progress: Some(&progress),
+    };
+    let explained = explain_with(&scenario, &args.initiatives, &options, how);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let explanation = explained.map_err(|e| match e {
         ExplainError::Plan(PlanError::Invalid(invalid)) => {
             anyhow!("{}", render::invalid(&name, &invalid))
         }

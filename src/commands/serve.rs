@@ -13,11 +13,17 @@ use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 /// Seconds from a flag; 0 means "off".
 fn seconds(flag: &str, value: f64) -> Result<Option<Duration>> {
-    if !(value.is_finite() && value >= 0.0) {
-        return Err(anyhow!("--{flag} must be a number of seconds >= 0"));
+    if !(value.is_finite() && (0.0..=MOST_SECONDS).contains(&value)) {
+        return Err(anyhow!(
+            "--{flag} must be a number of seconds from 0 to {MOST_SECONDS:e} (0: off), not {value}"
+        ));
     }
     Ok((value > 0.0).then(|| Duration::from_secs_f64(value)))
 }
+
+/// The longest time a flag may give: 31 years, past any real limit, and far inside
+/// what clocks can add without overflowing (1e30 s panicked).
+const MOST_SECONDS: f64 = 1e9;
 
 /// The bounds on arriving requests, each at least what the one before it must allow.
 fn arrival_limits(args: &ServeArgs) -> Result<ArrivalLimits> {
@@ -71,13 +77,25 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         }
         _ => None,
     };
-    if !(args.max_solve_seconds.is_finite() && args.max_solve_seconds > 0.0) {
+    if !(args.max_solve_seconds.is_finite()
+        && args.max_solve_seconds > 0.0
+        && args.max_solve_seconds <= MOST_SECONDS)
+    {
         return Err(anyhow!(
-            "--max-solve-seconds must be a number of seconds > 0"
+            "--max-solve-seconds must be a number of seconds > 0 and at most {MOST_SECONDS:e}, not {}",
+            args.max_solve_seconds
         ));
     }
-    if !(args.shutdown_grace.is_finite() && args.shutdown_grace >= 0.0) {
-        return Err(anyhow!("--shutdown-grace must be a number of seconds >= 0"));
+    if args.max_message_bytes == 0 {
+        return Err(anyhow!(
+            "--max-message-bytes must be at least 1: 0 refuses every call"
+        ));
+    }
+    if !(args.shutdown_grace.is_finite() && (0.0..=MOST_SECONDS).contains(&args.shutdown_grace)) {
+        return Err(anyhow!(
+            "--shutdown-grace must be a number of seconds from 0 to {MOST_SECONDS:e}, not {}",
+            args.shutdown_grace
+        ));
     }
     let defaults = ServerConfig::default();
     let config = ServerConfig {

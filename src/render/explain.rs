@@ -66,7 +66,7 @@ pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {
         .initiatives
         .iter()
         .filter(|e| e.change != Change::Hold)
-        .filter_map(|e| sentence(scenario, e))
+        .filter_map(sentence)
         .collect();
     if !sentences.is_empty() {
         let _ = writeln!(out);
@@ -79,6 +79,18 @@ pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {
         "\n{} plans solved. A factor multiplies every perUnit of the initiative's value curve.",
         x.solves
     );
+    if x.status == Status::Feasible {
+        let _ = writeln!(
+            out,
+            "The plan was stopped by a time limit (FEASIBLE), and so may its re-plans be: the factors are approximate."
+        );
+    }
+    if scenario.initiatives.iter().any(|i| i.integral) {
+        let _ = writeln!(
+            out,
+            "Whole units: each re-plan is optimal only to within policy.mipGap, and so is each factor."
+        );
+    }
     out
 }
 
@@ -128,8 +140,7 @@ fn forced(e: &InitiativeExplanation) -> String {
 
 /// "Keeping bnpl-pilot at its current 2 costs 123 of value; it would get more with its
 /// value x2.47."
-fn sentence(scenario: &Scenario, e: &InitiativeExplanation) -> Option<String> {
-    let _ = scenario;
+fn sentence(e: &InitiativeExplanation) -> Option<String> {
     let mut text = match (e.forced.decision, e.forced.feasible) {
         (Decision::Keep, true) => format!(
             "Keeping {} at its current {} {} {} of value",

@@ -183,11 +183,14 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
     align.extend(scenario.periods.iter().map(|_| Align::Right));
     align.push(Align::Left);
     align.push(Align::Left);
+    // The curves as the model reads them (for the value of the last unit, at a kink).
+    let model = fluidity_solvers::model::Model::new(scenario);
     let rows: Vec<Vec<String>> = scenario
         .initiatives
         .iter()
         .zip(&plan.initiatives)
-        .map(|(s, p)| {
+        .enumerate()
+        .map(|(k, (s, p))| {
             let mut row = vec![s.id.clone(), s.owner.clone(), num(s.current)];
             row.extend(p.activity.iter().map(|&a| num(a)));
             row.push(
@@ -200,7 +203,7 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 .to_string(),
             );
             if explained {
-                row.push(why(scenario, plan, s, p));
+                row.push(why(scenario, &model, plan, k, p));
             }
             row
         })
@@ -216,10 +219,12 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
 /// to say.
 fn why(
     scenario: &Scenario,
+    model: &fluidity_solvers::model::Model,
     plan: &Plan,
-    initiative: &fluidity_solvers::scenario::Initiative,
+    i: usize,
     p: &fluidity_solvers::plan::InitiativePlan,
 ) -> String {
+    let initiative = &scenario.initiatives[i];
     let (Some(&earns), Some(&costs)) = (p.marginal_value.last(), p.resource_cost.last()) else {
         return String::new();
     };
@@ -254,7 +259,19 @@ fn why(
         row => format!("; held by {row}"),
     };
     let scale = earns.abs().max(costs.abs());
-    let verdict = if scale == 0.0 {
+    let x = p.activity[t];
+    let last_unit = fluidity_solvers::why::marginal_value_before(model, i, t, x);
+    let at_kink = earns < costs && last_unit >= costs - 1e-7 * scale && held.is_empty();
+    let verdict = if at_kink {
+        // Its curve bends where the price lies: the last unit earns more than its
+        // resources cost, the next one less.
+        format!(
+            "earns {}/unit up to here and {} beyond, {its} {are} worth {}",
+            num(last_unit),
+            num(earns),
+            num(costs)
+        )
+    } else if scale == 0.0 {
         if held.is_empty() {
             return String::new();
         }

@@ -327,13 +327,13 @@ impl http_body::Body for Arriving {
                     .is_some_and(|timer| timer.as_mut().poll(cx).is_ready());
                 if expired {
                     let what = if this.streaming {
-                        "a streamed message did not arrive whole"
+                        "a streamed message did not arrive whole within {} s of its first byte"
                     } else {
-                        "the request did not arrive whole"
+                        "the request did not arrive whole within {} s of its headers"
                     };
                     let status = Status::deadline_exceeded(format!(
-                        "{what} within {} s of its first byte (the server's --request-body-timeout)",
-                        this.body_timeout.as_secs_f64()
+                        "{} (the server's --request-body-timeout)",
+                        what.replace("{}", &this.body_timeout.as_secs_f64().to_string())
                     ));
                     return this.fail(status);
                 }

@@ -110,8 +110,13 @@ pub async fn serve(
     for service in ["", FLUIDITY_SERVICE] {
         health_reporter.set(service, ServingStatus::Serving);
     }
-    let (reflection_v1, reflection_v1alpha) =
-        reflection::services(&[FILE_DESCRIPTOR_SET, tonic_health::pb::FILE_DESCRIPTOR_SET])?;
+    let (reflection_v1, reflection_v1alpha) = reflection::services(&[
+        FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        // Reflection describes itself too, as gRPC's own servers do.
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ])?;
 
     let planner = Planner {
         pool: Arc::new(SolvePool::new(

@@ -126,7 +126,7 @@ impl Planner {
                 .await
                 .unwrap_or_else(|_| {
                     Err(Status::deadline_exceeded(
-                        "no answer was found before the call's deadline",
+                        "no answer was found before the call's deadline (or the server's --max-solve-seconds for the whole call)",
                     ))
                 }),
             None => work.await,
@@ -140,6 +140,29 @@ impl Planner {
             Err(status) => status.code(),
         };
         self.config.metrics.call(method, code);
+    }
+
+    /// The deadline of a call that plans many times (Compare, Sweep, Explain): the
+    /// caller's, or `--max-solve-seconds` from now when that is sooner, so that the
+    /// server's limit on one call bounds all its plans together, not each of them.
+    fn whole_call(&self, deadline: Option<Deadline>) -> Option<Deadline> {
+        // A limit too large for a Duration is no limit.
+        let Some(limit) = self
+            .config
+            .max_solve_seconds
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        else {
+            return deadline;
+        };
+        let now = Instant::now();
+        if now.checked_add(limit).is_none() {
+            return deadline;
+        }
+        let cap = Deadline::after(now, limit);
+        match deadline {
+            Some(own) if own.at <= cap.at => Some(own),
+            _ => Some(cap),
+        }
     }
 
     /// The deadline's budget, capped by the server's per-call limit, and a cancel flag
@@ -408,7 +431,7 @@ impl Planner {
         &self,
         request: Request<CompareRequest>,
     ) -> Result<Response<CompareResponse>, Status> {
-        let deadline = deadline_of(&request);
+        let deadline = self.whole_call(deadline_of(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
         let (base, variants) = self
@@ -461,7 +484,7 @@ impl Planner {
         &self,
         request: Request<ExplainRequest>,
     ) -> Result<Response<ExplainResponse>, Status> {
-        let deadline = deadline_of(&request);
+        let deadline = self.whole_call(deadline_of(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
         let only = request.initiatives;
@@ -520,7 +543,7 @@ impl Planner {
         &self,
         request: Request<SweepRequest>,
     ) -> Result<Response<SweepResponse>, Status> {
-        let deadline = deadline_of(&request);
+        let deadline = self.whole_call(deadline_of(&request));
         let caller = caller_of(&request);
         let request = request.into_inner();
         let proto = request.base;
