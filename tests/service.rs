@@ -835,3 +835,27 @@ async fn the_servers_limit_on_one_call_bounds_all_of_an_explanations_plans() {
         .await
         .is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_initiative_to_explain_is_a_bad_request_not_a_bad_scenario() {
+    use fluidity::proto::ExplainRequest;
+    let server = start(ServerConfig::default()).await;
+    let status = client(&server)
+        .await
+        .explain(ExplainRequest {
+            scenario: Some(scenario_to_proto(&example("tiered.json"))),
+            initiatives: vec!["ghost".into()],
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        status.message().starts_with("invalid request"),
+        "{}",
+        status.message()
+    );
+    assert!(
+        status.message().contains("\"ghost\""),
+        "{}",
+        status.message()
+    );
+}

@@ -501,13 +501,13 @@ impl Planner {
                     .filter(|(_, id)| !scenario.initiatives.iter().any(|i| &i.id == *id))
                     .map(|(k, id)| Violation {
                         path: format!("initiatives[{k}]"),
-                        message: format!("the scenario has no initiative {id:?}"),
+                        message: format!("the scenario has no initiative {id:?} to explain"),
                     })
                     .collect();
                 if unknown.is_empty() {
                     Ok((scenario, only))
                 } else {
-                    Err(invalid_argument(&unknown))
+                    Err(super::status::invalid_request(&unknown))
                 }
             })
             .await?;
@@ -525,10 +525,12 @@ impl Planner {
             .map_err(|e| match e {
                 ExplainError::Plan(e) => from_plan_error(&e, deadline.is_some()),
                 // Checked above; kept for completeness.
-                ExplainError::UnknownInitiatives(ids) => invalid_argument(&[Violation {
-                    path: "initiatives".to_string(),
-                    message: format!("no initiative with id {}", ids.join(", ")),
-                }]),
+                ExplainError::UnknownInitiatives(ids) => {
+                    super::status::invalid_request(&[Violation {
+                        path: "initiatives".to_string(),
+                        message: format!("no initiative with id {}", ids.join(", ")),
+                    }])
+                }
             })?;
         cancel_on_drop.disarm();
         tracing::info!(solves = explanation.solves, "explained");

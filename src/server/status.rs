@@ -19,6 +19,16 @@ pub const DETAILS_CUT: &str = "Validate lists all";
 /// of them when they fit in `DETAILS_BUDGET` (base64 of the encoded details), else the
 /// first ones, the message saying how many more there are (Validate lists them all).
 pub fn invalid_argument(violations: &[Violation]) -> Status {
+    invalid("scenario", violations)
+}
+
+/// INVALID_ARGUMENT for a request whose problem is not its scenario's (an Explain
+/// naming an initiative the scenario lacks): "invalid request, 1 problem: ...".
+pub fn invalid_request(violations: &[Violation]) -> Status {
+    invalid("request", violations)
+}
+
+fn invalid(what: &str, violations: &[Violation]) -> Status {
     let mut details = ErrorDetails::new();
     // A field violation costs its two strings and a few bytes of framing, and base64
     // grows the whole by a third.
@@ -56,7 +66,7 @@ pub fn invalid_argument(violations: &[Violation]) -> Status {
     Status::with_error_details(
         Code::InvalidArgument,
         format!(
-            "invalid scenario, {n} problem{}{first}{more}",
+            "invalid {what}, {n} problem{}{first}{more}",
             if n == 1 { "" } else { "s" }
         ),
         details,
