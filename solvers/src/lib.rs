@@ -174,6 +174,12 @@ pub(crate) fn plan_model(
     warm: &mut WarmStart,
 ) -> Result<Plan, PlanError> {
     let started = Instant::now();
+    // The same refusal from every backend: before any solve, not from whichever
+    // solver first chokes on numbers past a double (HiGHS failed where lp_solve
+    // answered an infinite objective).
+    if value_bound(&model) > 1e300 {
+        return Err(PlanError::Invalid(too_large_to_add_up(scenario)));
+    }
     let named =
         Backend::from_name(&scenario.policy.solver).expect("validation accepted the solver name");
     let time_limit = match (scenario.policy.time_limit_seconds, options.time_limit) {
@@ -277,6 +283,39 @@ pub(crate) fn plan_model(
         return Err(PlanError::Invalid(too_large_to_add_up(scenario)));
     }
     Ok(plan)
+}
+
+/// A bound on |value| any plan could reach: the weights times, per initiative, each
+/// segment's |perUnit| over as much of it as the initiative could fill (its cap, what
+/// capacity lets it reach, or the cap on free activity). An open segment that nothing
+/// caps is left out (the check after the solve sees what it adds).
+fn value_bound(model: &Model) -> f64 {
+    let free = model.free_activity_cap();
+    let weights: f64 = model.weight.iter().map(|w| w.abs()).sum();
+    let mut total = 0.0;
+    for i in 0..model.initiatives() {
+        let mut reach = model.hi[i].min(free[i].unwrap_or(f64::INFINITY));
+        for r in 0..model.resources() {
+            let units = model.requirements[[i, r]];
+            if units > 0.0 {
+                let most = model
+                    .allocatable
+                    .row(r)
+                    .iter()
+                    .fold(0.0f64, |m, &c| m.max(c));
+                reach = reach.min(most / units);
+            }
+        }
+        let mut filled = 0.0;
+        for slice in &model.curves[i] {
+            let len = slice.len.min((reach - filled).max(0.0));
+            if len.is_finite() {
+                total += slice.per_unit.abs() * len;
+            }
+            filled += slice.len;
+        }
+    }
+    weights * total
 }
 
 /// A scenario whose value adds up past what a double holds (values of 1e308 a unit):
