@@ -293,8 +293,8 @@ fn value_bound(model: &Model) -> f64 {
     let free = model.free_activity_cap();
     let weights: f64 = model.weight.iter().map(|w| w.abs()).sum();
     let mut total = 0.0;
-    for i in 0..model.initiatives() {
-        let mut reach = model.hi[i].min(free[i].unwrap_or(f64::INFINITY));
+    for (i, free_cap) in free.iter().enumerate() {
+        let mut reach = model.hi[i].min(free_cap.unwrap_or(f64::INFINITY));
         for r in 0..model.resources() {
             let units = model.requirements[[i, r]];
             if units > 0.0 {
