@@ -261,7 +261,7 @@ fn why(
     let scale = earns.abs().max(costs.abs());
     let x = p.activity[t];
     let last_unit = fluidity_solvers::why::marginal_value_before(model, i, t, x);
-    let at_kink = earns < costs && last_unit >= costs - 1e-7 * scale && held.is_empty();
+    let at_kink = earns < costs && last_unit >= costs - 1e-7 * scale;
     let verdict = if at_kink {
         // Its curve bends where the price lies: the last unit earns more than its
         // resources cost, the next one less.
