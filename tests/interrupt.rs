@@ -49,6 +49,29 @@ fn interrupt(child: &Child) {
     assert!(status.success());
 }
 
+/// Waits until the process has taken the SIGINT sent to it (Linux: no SIGINT pending
+/// in /proc/PID/status), so that a second one is not merged into the first: the
+/// kernel keeps one pending signal of a kind, and two sent back to back on a busy
+/// machine arrived as one (the test saw exit 0, a single Ctrl-C).
+fn wait_until_taken(child: &Child) {
+    const SIGINT_BIT: u64 = 1 << (2 - 1);
+    let path = format!("/proc/{}/status", child.id());
+    for _ in 0..5_000 {
+        let Ok(status) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let pending = status
+            .lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+            .fold(0, |all, mask| all | mask);
+        if pending & SIGINT_BIT == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir =
         std::env::temp_dir().join(format!("fluidity-interrupt-{name}-{}", std::process::id()));
@@ -89,6 +112,7 @@ fn a_second_ctrl_c_aborts_at_once() {
     let mut child = plan(&scenario, &[]);
     std::thread::sleep(Duration::from_secs(2));
     interrupt(&child);
+    wait_until_taken(&child);
     interrupt(&child);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
