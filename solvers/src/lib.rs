@@ -5,31 +5,29 @@
 //! scenario goes to the elastic diagnosis instead. This crate does no I/O and knows
 //! nothing of gRPC, files or terminals: callers hand it a scenario and get a plan.
 
-pub mod backend;
-pub mod certificate;
-pub mod compare;
-mod crossover;
-pub mod diagnosis;
-pub mod explain;
-pub mod export;
-pub mod formulation;
+// The pipeline, one folder a stage: what comes in, the model, the program, solving it,
+// what a plan says, and the questions asked by planning again.
 pub mod generate;
-#[cfg(feature = "highs")]
-mod highs_session;
+pub mod input;
 pub mod lp;
-mod lpsolve;
 pub mod model;
-pub mod moves;
-pub mod plan;
-mod proto_json;
 pub mod report;
-mod scaling;
-pub mod scenario;
 pub mod solve;
-pub mod sweep;
-pub mod validate;
-pub mod variant;
-pub mod why;
+pub mod whatif;
+
+// The modules' earlier paths (`fluidity_solvers::plan::Plan`), kept while the callers
+// move to the folders (issue 15).
+pub(crate) use input::proto_json;
+pub use input::{scenario, validate};
+pub(crate) use lp::scaling;
+pub use lp::{export, formulation};
+pub use report::plan::{self};
+pub use report::{moves, why};
+#[cfg(feature = "highs")]
+pub(crate) use solve::highs_session;
+pub use solve::{backend, certificate, diagnosis};
+pub(crate) use solve::{crossover, lpsolve};
+pub use whatif::{compare, explain, sweep, variant};
 
 pub use backend::Backend;
 pub use model::Model;

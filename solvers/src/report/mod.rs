@@ -4,13 +4,16 @@
 //! never read from solver internals, so a plan means the same whichever backend or
 //! formulation produced it.
 
+pub mod moves;
+pub mod plan;
+pub mod why;
+
 use crate::model::Model;
 use crate::moves::moves;
 use crate::plan::{
     Baseline, Bottleneck, Change, InitiativePlan, Plan, Relaxation, ResourcePlan, SolverStats,
     Status,
 };
-use crate::why;
 use ndarray::{Array2, Axis};
 
 /// How the activities were found, for the plan's `solver` block.

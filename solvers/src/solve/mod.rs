@@ -5,6 +5,14 @@
 //! A time limit is shared by the stages: a stage that runs out with a feasible
 //! point ends the solve there, with that point as a FEASIBLE plan.
 
+pub mod backend;
+pub mod certificate;
+pub(crate) mod crossover;
+pub mod diagnosis;
+#[cfg(feature = "highs")]
+pub(crate) mod highs_session;
+pub(crate) mod lpsolve;
+
 use crate::backend::{Backend, Search, Solution, SolveFailure, StageSolver};
 use crate::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, RowKind};

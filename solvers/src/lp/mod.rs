@@ -5,6 +5,10 @@
 //! one formulation serve every backend, the elastic diagnosis, and later exports,
 //! and lets the tests read a row's name back from its index.
 
+pub mod export;
+pub mod formulation;
+pub(crate) mod scaling;
+
 use std::fmt;
 
 /// Which side of the objective we want.
