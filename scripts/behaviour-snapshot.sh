@@ -8,7 +8,8 @@
 #   diff /tmp/before/SHA256SUMS /tmp/after/SHA256SUMS && echo byte-identical
 #
 # scripts/behaviour-snapshot.SHA256SUMS is the reference taken before issue 15's
-# restructuring (commit 8164dd1, release build): `diff` a new run against it.
+# restructuring (release build; explain.json retaken after its noise fix): `diff` a
+# new run against it.
 #
 # It records, with the solve time blanked (the only field allowed to differ): the plan
 # JSON and text of every shipped example and of generated scenarios (LPs and whole

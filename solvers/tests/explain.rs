@@ -31,15 +31,37 @@ fn with_values_times(s: &Scenario, id: &str, factor: f64) -> Scenario {
     s
 }
 
-/// A change of the last-period activity, as a reader of two plans sees it.
+/// A change of the last-period activity, as explain counts one: 1e-5 x max(1, |a|),
+/// above the wiggle of about 1e-6 that the tier floors' 1e-7 round-off allowance lets
+/// a tiered initiative's activity make from one factor to the next (seed
+/// 14256968444910558186: 4.9230745 at x1, 4.9230769 at x0.5, 4.9230695 at x0.00398).
 fn eps(end: f64) -> f64 {
-    1e-6 * end.abs().max(1.0)
+    1e-5 * end.abs().max(1.0)
 }
 
 fn check_flips(s: &Scenario, e: &InitiativeExplanation) {
     let id = &e.id;
     let end = e.end;
     for flip in &e.flips {
+        if flip.never && flip.held_by == "no positive value" {
+            // Checked on the curve: no segment on that side of its level earns
+            // anything, so a factor changes no value (re-planning would only show the
+            // solvers' tie-breaking between equally good plans).
+            let segments = &s.initiatives.iter().find(|i| &i.id == id).unwrap().value;
+            let mut start = 0.0;
+            for seg in segments {
+                let top = seg.up_to.unwrap_or(f64::INFINITY);
+                // A level within round-off of a breakpoint is at it.
+                let near = 1e-7 * end.abs().max(1.0);
+                let on_that_side = match flip.direction {
+                    Direction::More => top > end + near,
+                    Direction::Less => start < end - near,
+                };
+                assert!(!on_that_side || seg.per_unit <= 0.0, "{id}: {seg:?} earns");
+                start = top;
+            }
+            continue;
+        }
         let at = |f: f64| end_of(&with_values_times(s, id, f), id);
         match (flip.direction, flip.never) {
             (Direction::More, false) => {
@@ -80,11 +102,12 @@ fn check_flips(s: &Scenario, e: &InitiativeExplanation) {
                 );
             }
             (Direction::Less, true) => {
-                // Never down to 1e-9 (at exactly 0 it earns nothing, and may go).
-                let small = at(1e-6);
+                // Never down to 1e-6 (below, its value is within the solvers'
+                // tolerances of nothing, and it may go).
+                let small = at(1e-5);
                 assert!(
                     small >= end - eps(end),
-                    "{id}: said never, but x1e-6 gives {small} < {end}"
+                    "{id}: said never, but x1e-5 gives {small} < {end}"
                 );
             }
         }
@@ -350,11 +373,15 @@ fn an_infeasible_scenario_has_nothing_to_explain() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
 
-    /// Random scenarios (ramps, move costs, churn, groups, dependencies, tiers): every
-    /// flip and forced cost holds when re-planned.
+    /// Random scenarios (ramps, move costs, churn, groups, dependencies): every flip
+    /// and forced cost holds when re-planned. Without tiers: the tier floors' round-off
+    /// allowance (1e-7 x max(1, |V*|), the model document's) lets a tiered
+    /// initiative's activity wiggle in proportion to its value, so at large factors a
+    /// wiggle passes any fixed threshold (seed 13069332042437837216: 2.2e-5 at x1683);
+    /// tiered scenarios are covered by `tiered_initiatives_are_explained_in_every_build`.
     #[test]
     fn explanations_of_random_scenarios_hold_when_re_planned(seed in any::<u64>()) {
-        let s = random_scenario(seed, Shape::LP);
+        let s = random_scenario(seed, Shape { tiers: false, ..Shape::LP });
         let explanation = explain(&s, &[], &PlanOptions::default()).unwrap();
         for e in &explanation.initiatives {
             check_flips(&s, e);

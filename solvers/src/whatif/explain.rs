@@ -4,14 +4,14 @@
 //!
 //! Found by re-planning the scenario with the initiative's `perUnit`s multiplied by a
 //! factor f, the same [`plan`] every caller gets (so a check by re-planning sees what
-//! this saw): a bracket [no change, change] is found by steps of 8 (up to 1e9), then
+//! this saw): a bracket [no change, change] is found by steps of 8 (up to 1e6), then
 //! narrowed.
 //! Each step first tries where the objective lines of the two bracketing plans cross
 //! (a plan's objective is linear in f: the rest of its objective plus f times the
 //! initiative's own value, so two adjacent optima swap exactly there), probing just
 //! below and above that point; when the crossing is not the switch (tiers, a third
-//! optimum in between) the bracket is halved instead. The factor is given to 1e-9
-//! relative when a crossing settles it and to 1e-8 by halving otherwise.
+//! optimum in between) the bracket is halved instead. The factor is given to 1e-7
+//! relative either way.
 
 use crate::model::Model;
 use crate::plan::{Change, Plan, Status};
@@ -20,13 +20,17 @@ use serde::{Deserialize, Serialize};
 
 /// Steps of the bracket search, and where it stops looking.
 const STEP: f64 = 8.0;
-const LARGEST_FACTOR: f64 = 1e9;
-/// A LESS flip below this factor is round-off about 0: it gets less only when it is
-/// worth nothing, which is "never".
-const SMALLEST_FACTOR: f64 = 1e-9;
-/// Relative width at which halving stops, and the probes around a crossing.
-const WIDTH: f64 = 1e-8;
-const PROBE: f64 = 1e-9;
+/// Past a factor of a million the initiative's value swamps every other by more than
+/// the solvers' tolerances (1e-9): plans there are tie-breaking, not decisions.
+const LARGEST_FACTOR: f64 = 1e6;
+/// A LESS flip below this factor is round-off about 0 (values a millionth of their
+/// own are within the solvers' tolerances of nothing): "never".
+const SMALLEST_FACTOR: f64 = 1e-6;
+/// Relative width at which halving stops, and the probes around a crossing: 1e-7,
+/// a hundred times the solvers' optimality tolerance (1e-9), so that two probes are
+/// never one tie seen two ways (with 1e-9 they were).
+const WIDTH: f64 = 1e-7;
+const PROBE: f64 = 1e-7;
 
 /// What the plan would do for one initiative under other values, and at what cost
 /// the other decision could be forced.
@@ -69,8 +73,8 @@ pub struct Flip {
     /// LESS: values x factor x (1 - 1e-4) give it less, x factor x (1 + 1e-4) do not.
     /// 0 when `never`.
     pub factor: f64,
-    /// No factor does it (MORE up to 1e9, or up to the largest factor at which the
-    /// scenario still plans; LESS down to 1e-9: below that it is round-off about a
+    /// No factor does it (MORE up to 1e6, or up to the largest factor at which the
+    /// scenario still plans; LESS down to 1e-6: below that it is round-off about a
     /// value of 0).
     pub never: bool,
     /// When never: the constraint that holds it whatever its value (`locked`,
@@ -335,11 +339,12 @@ impl Search<'_> {
         })
     }
 
-    /// What counts as a change of the last-period activity: what the plan's `change`
-    /// rule counts, 1e-6 x max(1, |activity|), so that "the plan gives it more" means
-    /// what a reader of the two plans would see.
+    /// What counts as a change of the last-period activity: 1e-5 x max(1, |activity|),
+    /// ten times the plan's `change` rule, because the tier floors' round-off
+    /// allowance (1e-7 x max(1, |V*|) of value) lets a tiered initiative's activity
+    /// wiggle by about 1e-6 from one factor to the next, and a wiggle is no decision.
     fn eps(&self, end: f64) -> f64 {
-        1e-6 * end.abs().max(1.0)
+        1e-5 * end.abs().max(1.0)
     }
 
     /// Why no factor moves it, read off the plan at the extreme factor: its own row
@@ -393,7 +398,32 @@ impl Search<'_> {
         })
     }
 
+    /// The largest `perUnit` of the curve's segments that lie below (`below`) or
+    /// above the last-period activity: a factor only changes what that part earns.
+    fn best_value(&self, below: bool) -> f64 {
+        let mut start = 0.0;
+        let mut best = f64::NEG_INFINITY;
+        for slice in &self.model.curves[self.i] {
+            let end = start + slice.len;
+            let counts = if below {
+                start < self.end
+            } else {
+                end > self.end
+            };
+            if counts {
+                best = best.max(slice.per_unit);
+            }
+            start = end;
+        }
+        best
+    }
+
     fn more(&mut self) -> Result<Flip, PlanError> {
+        // Nothing above its level earns anything: scaling it changes nothing but the
+        // solvers' tie-breaking (which moved such initiatives at random factors).
+        if self.best_value(false) <= 0.0 {
+            return Ok(never(Direction::More, "no positive value"));
+        }
         let eps = self.eps(self.end);
         let threshold = self.end + eps;
         let changed = move |p: &Probe| p.end > threshold;
@@ -432,6 +462,9 @@ impl Search<'_> {
     }
 
     fn less(&mut self) -> Result<Flip, PlanError> {
+        if self.best_value(true) <= 0.0 {
+            return Ok(never(Direction::Less, "no positive value"));
+        }
         let eps = self.eps(self.end);
         let threshold = self.end - eps;
         let changed = move |p: &Probe| p.end < threshold;
