@@ -132,3 +132,14 @@ fn output_files_are_written_only_atomically_through_files() {
         );
     }
 }
+
+#[test]
+fn the_highs_session_and_the_backends_do_not_import_each_other() {
+    // Both use `solve::solution` for what a solve hands back; a circle between them
+    // is what issue 15 found.
+    let session = users("solvers/src/solve", "backend::");
+    assert!(
+        !session.contains("solvers/src/solve/highs_session.rs"),
+        "{session:?}"
+    );
+}

@@ -9,7 +9,7 @@
 //! held one's columns and rows (right-hand sides and column bounds may change) and
 //! may add rows at the end reuses the model; anything else rebuilds it.
 
-use crate::backend::{Solution, SolveFailure};
+use super::solution::{integer_bounds, Solution, SolveFailure};
 use crate::lp::{Cmp, LinearProgram, Row, Sense};
 use crate::scaling::Scaling;
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
@@ -297,7 +297,7 @@ fn load(lp: &LinearProgram) -> Result<(Model, Vec<Col>), SolveFailure> {
         .iter()
         .map(|c| {
             if c.integer {
-                let (lower, upper) = crate::backend::integer_bounds(c.lower, c.upper);
+                let (lower, upper) = integer_bounds(c.lower, c.upper);
                 problem.add_integer_column(c.objective, lower..=upper)
             } else {
                 problem.add_column(c.objective, c.lower..=c.upper)

@@ -12,6 +12,7 @@ pub mod diagnosis;
 #[cfg(feature = "highs")]
 pub(crate) mod highs_session;
 pub(crate) mod lpsolve;
+pub mod solution;
 
 use crate::backend::{Backend, Search, Solution, SolveFailure, StageSolver};
 use crate::formulation::{Formulation, Stage};
