@@ -423,3 +423,16 @@ fn a_tiered_initiative_far_from_paying_for_its_resources_is_held_by_its_tier() {
     // Its last unit earns nothing and its eng is worth 27.6; moving costs 2 a unit.
     assert_eq!(initiative(&p, "incident-response").held_by, "tier[1]");
 }
+
+/// A rescaled random scenario (values x1e-4, one resource in units of 1e-6) that
+/// HiGHS failed on ("HiGHS: Unknown") is planned in every build: a backend's error
+/// sends the stage to another backend, HiGHS's too.
+#[test]
+fn a_scenario_highs_failed_on_is_planned_in_every_build() {
+    let seed = 387028470420676557u64;
+    let base = random_scenario(seed, Shape::LP);
+    let r = (seed % base.resources.len() as u64) as usize;
+    let s = rescaled(&base, 1e-4, r, 1e-6);
+    let p = fluidity_solvers::plan(&s, &fluidity_solvers::PlanOptions::default());
+    assert!(p.is_ok(), "{p:?}");
+}

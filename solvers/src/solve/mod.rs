@@ -520,8 +520,10 @@ fn second_backend(first: Backend, integers: bool) -> Option<Backend> {
         (Backend::Clarabel, _) | (Backend::Microlp, _) => Some(Backend::LpSolve),
         (Backend::LpSolve, false) => Some(Backend::Clarabel),
         (Backend::LpSolve, true) => Some(Backend::Microlp),
+        // HiGHS failed ("Unknown") on a rescaled scenario lp_solve plans: a solver
+        // error is no answer in any build.
         #[cfg(feature = "highs")]
-        (Backend::Highs, _) => None,
+        (Backend::Highs, _) => Some(Backend::LpSolve),
     }
 }
 
