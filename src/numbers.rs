@@ -50,6 +50,26 @@ pub fn percent(gap: f64) -> String {
     format!("{}%", num(100.0 * gap))
 }
 
+/// The parts of a bottleneck a sentence names: its resource, the resource's unit (if
+/// the scenario gives one) and its period, read from `capacity[resource@period]`.
+pub fn bottleneck_parts<'a>(
+    scenario: &'a fluidity_solvers::Scenario,
+    constraint: &'a str,
+) -> (&'a str, Option<&'a str>, &'a str) {
+    let inner = constraint
+        .strip_prefix("capacity[")
+        .and_then(|c| c.strip_suffix(']'))
+        .unwrap_or(constraint);
+    let (resource, period) = inner.rsplit_once('@').unwrap_or((inner, ""));
+    let unit = scenario
+        .resources
+        .iter()
+        .find(|r| r.id == resource)
+        .map(|r| r.unit.as_str())
+        .filter(|u| !u.is_empty());
+    (resource, unit, period)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{num, percent};

@@ -195,20 +195,8 @@ fn scenario(out: &mut String, e: &Entry, p: &Planned) {
     }
     match plan.bottlenecks.first() {
         Some(b) => {
-            // capacity[resource@period], with the resource's unit where it has one.
-            let inner = b
-                .constraint
-                .strip_prefix("capacity[")
-                .and_then(|c| c.strip_suffix(']'))
-                .unwrap_or(&b.constraint);
-            let (resource, period) = inner.rsplit_once('@').unwrap_or((inner, ""));
-            let unit = p
-                .scenario
-                .resources
-                .iter()
-                .find(|r| r.id == resource)
-                .map(|r| r.unit.as_str())
-                .filter(|u| !u.is_empty());
+            let (resource, unit, period) =
+                crate::numbers::bottleneck_parts(&p.scenario, &b.constraint);
             let _ = write!(
                 out,
                 "<p>Bottleneck: one more percent of <b>{}</b>{} in <b>{}</b> is worth <b>{}</b> ({} per {}).</p>",

@@ -126,19 +126,8 @@ pub fn bottleneck_sentence(
     scenario: &Scenario,
     bottleneck: &fluidity_solvers::plan::Bottleneck,
 ) -> String {
-    // capacity[resource@period]
-    let inner = bottleneck
-        .constraint
-        .strip_prefix("capacity[")
-        .and_then(|c| c.strip_suffix(']'))
-        .unwrap_or(&bottleneck.constraint);
-    let (resource, period) = inner.rsplit_once('@').unwrap_or((inner, ""));
-    let unit = scenario
-        .resources
-        .iter()
-        .find(|r| r.id == resource)
-        .map(|r| r.unit.as_str())
-        .filter(|u| !u.is_empty());
+    let (resource, unit, period) =
+        fluidity::numbers::bottleneck_parts(scenario, &bottleneck.constraint);
     let per = unit.map_or("per unit".to_string(), |u| format!("per {u}"));
     let named = unit.map_or(resource.to_string(), |u| format!("{resource} ({u})"));
     format!(
