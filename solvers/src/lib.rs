@@ -219,11 +219,12 @@ pub(crate) fn plan_model(
             constraints,
         } => {
             let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
-            let relaxations = diagnosis::diagnose(&model, remaining).map_err(|e| {
+            let diagnosis = diagnosis::diagnose(&model, remaining).map_err(|e| {
                 PlanError::Solver(format!(
                     "the scenario is infeasible, and its diagnosis failed: {e}"
                 ))
             })?;
+            let mut relaxations = diagnosis.relaxations;
             if relaxations.is_empty() {
                 // Feasible to within the diagnosis's precision: the first solver judged
                 // an edge case by its own tolerances. A second opinion settles it.
@@ -234,7 +235,7 @@ pub(crate) fn plan_model(
                     "infeasible with nothing to relax; solving again"
                 );
                 let remaining = time_limit.map(|limit| (limit - elapsed()).max(0.0));
-                return match solve::solve(
+                match solve::solve(
                     &model,
                     Some(other),
                     remaining,
@@ -242,12 +243,19 @@ pub(crate) fn plan_model(
                     options.progress.clone(),
                     &mut WarmStart::default(),
                 ) {
-                    Ok(solve::Outcome::Solved(solved)) => Ok(solved_plan(&model, solved, elapsed())),
-                    _ => Err(PlanError::Solver(format!(
-                        "{solver} found the scenario infeasible, but its diagnosis found nothing to relax, and {} found no plan either (numerical trouble)",
-                        other.name()
-                    ))),
-                };
+                    Ok(solve::Outcome::Solved(solved)) => {
+                        return Ok(solved_plan(&model, solved, elapsed()))
+                    }
+                    // Both solvers agree it is infeasible, by less than the
+                    // diagnosis's threshold: those slight relaxations are the answer.
+                    _ if !diagnosis.slight.is_empty() => relaxations = diagnosis.slight,
+                    _ => {
+                        return Err(PlanError::Solver(format!(
+                            "{solver} found the scenario infeasible, but its diagnosis found nothing to relax, and {} found no plan either (numerical trouble)",
+                            other.name()
+                        )))
+                    }
+                }
             }
             let zeros = ndarray::Array2::zeros((model.resources(), model.periods()));
             report::plan(

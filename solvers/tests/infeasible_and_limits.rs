@@ -192,3 +192,49 @@ fn a_shortfall_in_tiny_units_is_diagnosed() {
         p.diagnosis[0].relax_by
     );
 }
+
+fn floor_above_curve_end_by(gap: f64) -> serde_json::Value {
+    json!({
+        "periods": [{"id": "q"}],
+        "resources": [{"id": "eng", "capacity": [9.3]}],
+        "initiatives": [
+            {"id": "a", "requirements": {"eng": 1.2}, "current": 3.7, "min": 1.3,
+             "value": [{"upTo": 0.7, "perUnit": 4.2}, {"upTo": 1.3 - gap, "perUnit": 1.1}]},
+            {"id": "b", "requirements": {"eng": 0.2}, "current": 2.8, "value": [{"perUnit": 6.5}]}
+        ]
+    })
+}
+
+/// A floor above the value curve's end by a ten-millionth of it (a derived lo_i > hi_i,
+/// which the model document calls infeasible) is more than the solvers' tolerance and
+/// less than the diagnosis's 1e-6 of a row: the plan failed with "nothing to relax"
+/// instead of answering INFEASIBLE.
+#[test]
+fn a_contradiction_of_a_ten_millionth_is_infeasible_with_its_diagnosis() {
+    let p = solve_json(floor_above_curve_end_by(1e-7));
+    assert_eq!(p.status, Status::Infeasible);
+    assert_eq!(p.diagnosis.len(), 1, "{:?}", p.diagnosis);
+    assert!(
+        ["min[a@q]", "max[a@q]"].contains(&p.diagnosis[0].constraint.as_str()),
+        "{:?}",
+        p.diagnosis
+    );
+    assert!(
+        (p.diagnosis[0].relax_by - 1e-7).abs() <= 1e-9,
+        "{:?}",
+        p.diagnosis
+    );
+}
+
+/// The same contradiction at round-off size (two ulps) is within every solver's
+/// tolerance: a plan, with the activity on the floor to round-off.
+#[test]
+fn a_contradiction_of_round_off_size_is_planned_on_the_floor() {
+    let p = solve_json(floor_above_curve_end_by(2.0 * f64::EPSILON));
+    assert_eq!(p.status, Status::Optimal);
+    assert!(
+        (p.initiatives[0].activity[0] - 1.3).abs() <= 1e-12,
+        "{:?}",
+        p.initiatives[0].activity
+    );
+}

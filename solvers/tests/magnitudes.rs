@@ -261,6 +261,17 @@ fn same_prices(a: &Plan, b: &Plan, factor: impl Fn(usize) -> f64) -> Result<(), 
     Ok(())
 }
 
+/// A random scenario (seed found by CI's property run) that HiGHS solves on its own
+/// in the `highs` build: its duals left the relaxed program unbounded.
+#[test]
+fn the_prices_of_a_degenerate_random_scenario_pass_the_dual_checker() {
+    let s = without_tiers(12336536711603592157);
+    let p = plan(&s, &PlanOptions::default()).unwrap();
+    assert_eq!(p.status, Status::Optimal);
+    let bound = lagrangian_bound(&s, &p).expect("the priced program is bounded");
+    assert_relative(bound, p.objective, 1e-6);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(60), ..ProptestConfig::default() })]
 

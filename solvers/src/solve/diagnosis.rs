@@ -26,8 +26,19 @@ struct Elastic {
     slacks: Vec<(usize, RowKind, f64)>,
 }
 
-/// The relaxations that make `model` feasible, in constraint order.
-pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Vec<Relaxation>, SolveFailure> {
+/// What the elastic program relaxed, in constraint order.
+#[derive(Debug, Default)]
+pub struct Diagnosis {
+    /// Relaxations of more than 1e-6 of their row's scale: the conflicts to report.
+    pub relaxations: Vec<Relaxation>,
+    /// Relaxations between 1e-9 and 1e-6 of their row's scale: round-off beside a real
+    /// conflict, but the whole conflict when `relaxations` is empty (a floor above a
+    /// cap by a ten-millionth is past the solvers' tolerance, yet still infeasible).
+    pub slight: Vec<Relaxation>,
+}
+
+/// The relaxations that make `model` feasible.
+pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Diagnosis, SolveFailure> {
     let elastic = elastic(model);
     let backend = if elastic.lp.has_integers() || elastic.lp.columns.len() <= SIMPLEX_COLUMNS {
         Backend::Microlp
@@ -42,17 +53,20 @@ pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Vec<Relaxation
     )
     .entered();
     let solution = backend.solve(&elastic.lp, time_limit, &crate::Cancel::default())?;
-    Ok(elastic
-        .slacks
-        .iter()
-        .filter_map(|&(col, kind, scale)| {
-            let slack = solution.x[col];
-            (slack > 1e-6 * scale).then(|| Relaxation {
-                constraint: model.row_name(kind),
-                relax_by: slack,
-            })
-        })
-        .collect())
+    let mut diagnosis = Diagnosis::default();
+    for &(col, kind, scale) in &elastic.slacks {
+        let slack = solution.x[col];
+        let relaxation = || Relaxation {
+            constraint: model.row_name(kind),
+            relax_by: slack,
+        };
+        if slack > 1e-6 * scale {
+            diagnosis.relaxations.push(relaxation());
+        } else if slack > 1e-9 * scale {
+            diagnosis.slight.push(relaxation());
+        }
+    }
+    Ok(diagnosis)
 }
 
 fn elastic(model: &Model) -> Elastic {
