@@ -8,10 +8,9 @@
 //!                                                     measured by benches/peers.sh)
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use fluidity_solvers::formulation::Formulation;
 use fluidity_solvers::generate::{generate, Shape};
-use fluidity_solvers::solve::{self, Outcome};
-use fluidity_solvers::{report, validate, Cancel, Limits, Model, Scenario, WarmStart};
+use fluidity_solvers::stages;
+use fluidity_solvers::{validate, Limits, Scenario};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -31,20 +30,6 @@ fn scenario(initiatives: usize, resources: usize, periods: usize) -> Scenario {
     })
 }
 
-fn solved(model: &Model) -> solve::Solved {
-    match solve::solve(
-        model,
-        None,
-        None,
-        &Cancel::default(),
-        None,
-        &mut WarmStart::default(),
-    ) {
-        Ok(Outcome::Solved(solved)) => solved,
-        _ => panic!("generated scenarios are feasible by construction"),
-    }
-}
-
 fn stages(c: &mut Criterion) {
     let large = std::env::var_os("FLUIDITY_BENCH_LARGE").is_some();
     for &(size, n, r, t) in SIZES {
@@ -61,38 +46,20 @@ fn stages(c: &mut Criterion) {
         group.bench_function("formulate", |b| {
             b.iter(|| {
                 validate(&scenario, &limits).expect("valid");
-                let model = Model::new(&scenario);
-                black_box(Formulation::new(&model))
+                black_box(stages::formulate(&stages::model(&scenario)))
             })
         });
 
-        let model = Model::new(&scenario);
+        let model = stages::model(&scenario);
         if size != "large" {
-            group.bench_function("solve", |b| b.iter(|| black_box(solved(&model))));
+            group.bench_function("solve", |b| b.iter(|| black_box(stages::solve(&model))));
         }
 
-        let solved = solved(&model);
+        let solved = stages::solve(&model);
         group.bench_function("report", |b| {
             b.iter_batched(
                 || solved.clone(),
-                |s| {
-                    black_box(report::plan(
-                        &model,
-                        &s.activities,
-                        &s.shadow_prices,
-                        Vec::new(),
-                        report::Provenance {
-                            status: fluidity_solvers::Status::Optimal,
-                            solver: s.solver,
-                            seconds: 0.0,
-                            variables: s.variables,
-                            constraints: s.constraints,
-                            stages: s.stages,
-                            bound: None,
-                            may_promote: true,
-                        },
-                    ))
-                },
+                |s| black_box(stages::report(&model, s)),
                 BatchSize::LargeInput,
             )
         });

@@ -5,8 +5,8 @@
 //! like any other validation problem, with its field path.
 
 use crate::proto;
-use fluidity_solvers::plan as core_plan;
-use fluidity_solvers::scenario as core;
+use fluidity_solvers as core_plan;
+use fluidity_solvers as core;
 use fluidity_solvers::Violation;
 
 /// A wire scenario as the core's, or the problems that stop it being one.

@@ -4,7 +4,7 @@
 
 use crate::convert::{scenario_from_proto, via_json};
 use crate::proto;
-use fluidity_solvers::variant::Variant;
+use fluidity_solvers::whatif::variant::Variant;
 use fluidity_solvers::{plan, validate, Limits, PlanOptions, Scenario};
 use prost::Message;
 
@@ -19,7 +19,7 @@ pub fn scenario_json(data: &[u8]) {
     };
     if let Ok(scenario) = Scenario::from_json(text) {
         let _ = validate(&scenario, &Limits::default());
-        let _ = fluidity_solvers::validate::variable_count(&scenario);
+        let _ = fluidity_solvers::variable_count(&scenario);
     }
     if let Ok(variants) = Variant::list_from_json(text) {
         let base = base();

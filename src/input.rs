@@ -1,7 +1,7 @@
 //! Reading scenarios from files or stdin, with errors that name the file and field.
 
 use anyhow::{anyhow, Context, Result};
-use fluidity_solvers::variant::Variant;
+use fluidity_solvers::whatif::variant::Variant;
 use fluidity_solvers::Scenario;
 use std::io::Read;
 use std::path::Path;

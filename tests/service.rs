@@ -476,7 +476,7 @@ fn finance(name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compare_over_grpc_equals_the_in_process_comparison() {
-    use fluidity_solvers::variant::Variant;
+    use fluidity_solvers::whatif::variant::Variant;
     let server = start(ServerConfig::default()).await;
     let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
     let variants =
@@ -494,10 +494,11 @@ async fn compare_over_grpc_equals_the_in_process_comparison() {
         .await
         .unwrap()
         .into_inner();
-    let remote: fluidity_solvers::compare::Comparison =
+    let remote: fluidity_solvers::whatif::compare::Comparison =
         fluidity::convert::via_json(&response.comparison.unwrap()).unwrap();
     let local =
-        fluidity_solvers::compare::compare(&base, &variants, &PlanOptions::default()).unwrap();
+        fluidity_solvers::whatif::compare::compare(&base, &variants, &PlanOptions::default())
+            .unwrap();
     assert_eq!(remote.variants.len(), 3);
     for (r, l) in remote.variants.iter().zip(&local.variants) {
         assert_eq!(r.name, l.name);
@@ -535,7 +536,7 @@ async fn a_compare_with_an_unknown_id_is_invalid_argument_with_its_path() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sweep_over_grpc_equals_the_in_process_sweep() {
-    use fluidity_solvers::sweep::{sweep, Parameter};
+    use fluidity_solvers::whatif::sweep::{sweep, Parameter};
     let server = start(ServerConfig::default()).await;
     let base = example("tiered.json");
     let response = client(&server)
@@ -549,7 +550,7 @@ async fn sweep_over_grpc_equals_the_in_process_sweep() {
         .await
         .unwrap()
         .into_inner();
-    let remote: fluidity_solvers::sweep::Sweep =
+    let remote: fluidity_solvers::whatif::sweep::Sweep =
         fluidity::convert::via_json(&response.sweep.unwrap()).unwrap();
     let local = sweep(
         &base,
@@ -559,7 +560,7 @@ async fn sweep_over_grpc_equals_the_in_process_sweep() {
         &PlanOptions::default(),
     )
     .unwrap();
-    let objectives = |s: &fluidity_solvers::sweep::Sweep| {
+    let objectives = |s: &fluidity_solvers::whatif::sweep::Sweep| {
         s.points.iter().map(|p| p.objective).collect::<Vec<_>>()
     };
     assert_eq!(objectives(&remote), objectives(&local));
@@ -765,8 +766,9 @@ async fn explain_answers_what_an_in_process_explanation_says() {
         .explanation
         .unwrap();
     let local =
-        fluidity_solvers::explain::explain(&scenario, &wanted, &PlanOptions::default()).unwrap();
-    let remote: fluidity_solvers::explain::Explanation =
+        fluidity_solvers::whatif::explain::explain(&scenario, &wanted, &PlanOptions::default())
+            .unwrap();
+    let remote: fluidity_solvers::whatif::explain::Explanation =
         fluidity::convert::via_json(&answer).unwrap();
     assert_eq!(remote, local);
     assert_eq!(remote.initiatives.len(), 2);

@@ -5,7 +5,7 @@
 //! activity) satisfies every constraint, with capacity set so that today's use fills
 //! 75% of what may be allocated in the tightest (holiday) period.
 
-use crate::scenario::{
+use crate::input::scenario::{
     Dependency, Group, Initiative, Kind, Period, Policy, Resource, Scenario, Segment,
 };
 use std::collections::BTreeMap;
@@ -13,9 +13,13 @@ use std::collections::BTreeMap;
 /// The size and mix of a generated scenario.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shape {
+    /// Number of initiatives.
     pub initiatives: usize,
+    /// Number of resources.
     pub resources: usize,
+    /// Number of periods.
     pub periods: usize,
+    /// The same seed gives the same scenario, byte for byte.
     pub seed: u64,
     /// Share of initiatives that run in whole units.
     pub integral_share: f64,

@@ -1,46 +1,80 @@
 //! Fluidity's optimisation core: from a [`Scenario`] to a [`Plan`].
 //!
-//! The flow is `validate` -> [`Model`] (defaults applied, arrays) -> formulation (a
-//! [`lp::LinearProgram`]) -> stages on a [`Backend`] -> reporting; an infeasible
-//! scenario goes to the elastic diagnosis instead. This crate does no I/O and knows
-//! nothing of gRPC, files or terminals: callers hand it a scenario and get a plan.
+//! A scenario (resources with capacity per period, initiatives with requirements,
+//! value curves, floors and ramps, the reserve policy; `../shared/MODEL.md`) is
+//! checked by [`validate`], planned by [`plan`] (or [`plan_warm`] for a run of
+//! near-identical scenarios), and answered with a [`Plan`]: activity per initiative
+//! and period, moves, the value gained over the status quo, shadow prices and the
+//! bottlenecks; or, when no plan satisfies the constraints, status INFEASIBLE with the
+//! smallest relaxations that would make one (a diagnosis, not an error). The what-if
+//! questions asked by planning again are in [`whatif`]; [`export`] writes the program
+//! a plan solves for another solver; [`generate`] makes feasible scenarios of any size.
+//!
+//! This crate does no I/O and knows nothing of gRPC, files or terminals.
+//!
+//! ```
+//! use fluidity_solvers::{plan, PlanOptions, Scenario, Status};
+//!
+//! // Ten engineers; the first initiative earns 3 a unit up to 6 units, the second 2.
+//! let scenario = Scenario::from_json(r#"{
+//!     "periods": [{"id": "q1"}],
+//!     "resources": [{"id": "eng", "capacity": [10]}],
+//!     "initiatives": [
+//!         {"id": "search", "requirements": {"eng": 1}, "current": 5,
+//!          "value": [{"upTo": 6, "perUnit": 3}]},
+//!         {"id": "ads", "requirements": {"eng": 1}, "current": 5,
+//!          "value": [{"perUnit": 2}]}
+//!     ]
+//! }"#)?;
+//! let answer = plan(&scenario, &PlanOptions::default())?;
+//! assert_eq!(answer.status, Status::Optimal);
+//! assert_eq!(answer.initiatives[0].activity, vec![6.0]);
+//! // The last engineer earns 2 in `ads`: that is the price of one more.
+//! assert!((answer.resources[0].shadow_price[0] - 2.0).abs() < 1e-9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Inside, the pipeline has one folder a stage: `input/` (scenario types, protobuf
+//! JSON numbers, validation) -> `model` (defaults applied, arrays) -> `lp/` (the
+//! program as data, its formulation, scaling, export) -> `solve/` (tier stages then the
+//! final one on a backend, fallbacks, diagnosis) -> `report/` (what a plan says) ->
+//! `whatif/` (compare, sweep, explain). See ARCHITECTURE.md.
 
-// The pipeline, one folder a stage: what comes in, the model, the program, solving it,
-// what a plan says, and the questions asked by planning again.
+#![deny(missing_docs)]
+
 pub mod generate;
-pub mod input;
-pub mod lp;
-pub mod model;
-pub mod report;
-pub mod solve;
+mod input;
+mod lp;
+mod model;
+mod report;
+mod solve;
 pub mod whatif;
 
-// The modules' earlier paths (`fluidity_solvers::plan::Plan`), kept while the callers
-// move to the folders (issue 15).
-pub(crate) use input::proto_json;
-pub use input::{scenario, validate};
-pub(crate) use lp::scaling;
-pub use lp::{export, formulation};
-pub use report::plan::{self};
-pub use report::{moves, why};
-#[cfg(feature = "highs")]
-pub(crate) use solve::highs_session;
-pub use solve::{backend, certificate, diagnosis};
-pub(crate) use solve::{crossover, lpsolve};
-pub use whatif::{compare, explain, sweep, variant};
-
-pub use backend::Backend;
-pub use model::Model;
-pub use plan::{Change, Plan, Status};
-pub use scenario::{ParseError, Scenario};
+pub use input::scenario::{
+    Dependency, Group, Initiative, Kind, ParseError, Period, Policy, Resource, Scenario, Segment,
+};
+pub use input::validate::{validate, variable_count, InvalidScenario, Limits, Violation};
+pub use lp::export;
+pub use report::plan::{
+    Baseline, Bottleneck, Change, InitiativePlan, Move, Plan, Relaxation, ResourcePlan,
+    SolverStats, Status, RESERVE,
+};
+pub use report::why::ValueCurves;
+pub use solve::backend::COMPILED as SOLVERS;
 pub use solve::WarmStart;
-pub use validate::{validate, InvalidScenario, Limits, Violation};
 
+#[doc(hidden)]
+pub mod stages;
+
+use model::Model;
+use solve::backend::Backend;
+use solve::diagnosis;
 use std::time::Instant;
 
 /// How a caller constrains a plan beyond what the scenario says.
 #[derive(Clone, Default)]
 pub struct PlanOptions {
+    /// Size limits a scenario must stay within (validation refuses it otherwise).
     pub limits: Limits,
     /// An upper bound on the solve time in seconds (a gRPC deadline, say); the
     /// tighter of this and `policy.timeLimitSeconds` applies.
@@ -111,6 +145,7 @@ impl Cancel {
         self
     }
 
+    /// True once the caller abandoned the plan.
     pub fn is_raised(&self) -> bool {
         self.cancel
             .as_ref()
@@ -132,14 +167,22 @@ impl Cancel {
 /// Why no plan (not even an INFEASIBLE one) could be given.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
+    /// The scenario broke validation rules: every problem, with its field path.
     #[error(transparent)]
     Invalid(#[from] InvalidScenario),
+    /// No plan (not even a feasible one) was found within the time limit.
     #[error("the time limit of {seconds} s was reached before any plan was found")]
-    TimeLimit { seconds: f64 },
+    TimeLimit {
+        /// The limit that applied, in seconds.
+        seconds: f64,
+    },
+    /// A solver failed in a way no fallback recovered from; the message names it.
     #[error("the solver failed: {0}")]
     Solver(String),
+    /// The caller raised the cancel flag; nobody wants the answer.
     #[error("the plan was cancelled by its caller")]
     Cancelled,
+    /// Interrupted (Ctrl-C) before any feasible plan was found.
     #[error("interrupted before any plan was found")]
     Interrupted,
 }

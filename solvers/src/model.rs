@@ -2,7 +2,7 @@
 //! document applied. Formulation, diagnosis and reporting all read this, never the
 //! raw scenario, so each default is decided in exactly one place.
 
-use crate::scenario::{Kind, Scenario};
+use crate::input::scenario::{Kind, Scenario};
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
 

@@ -7,7 +7,7 @@ mod common;
 mod random;
 
 use common::*;
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::Status;
 use fluidity_solvers::{plan, PlanOptions, Scenario};
 use proptest::prelude::*;
 use random::{random_scenario, Shape};

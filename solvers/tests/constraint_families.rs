@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use fluidity_solvers::plan::{Change, Status};
+use fluidity_solvers::{Change, Status};
 use serde_json::json;
 
 /// One period, one resource `eng` of the given capacity, and the given initiatives.

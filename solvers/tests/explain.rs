@@ -9,9 +9,11 @@ mod common;
 mod random;
 
 use common::*;
-use fluidity_solvers::explain::{explain, Decision, Direction, Explanation, InitiativeExplanation};
-use fluidity_solvers::plan::{Change, Status};
+use fluidity_solvers::whatif::explain::{
+    explain, Decision, Direction, Explanation, InitiativeExplanation,
+};
 use fluidity_solvers::{plan, PlanOptions, Scenario};
+use fluidity_solvers::{Change, Status};
 use proptest::prelude::*;
 use random::{random_scenario, Shape};
 use serde_json::json;
@@ -414,7 +416,7 @@ fn a_forced_stop_winds_down_within_the_ramp_by_the_last_period() {
 
 #[test]
 fn the_same_explanation_comes_from_one_thread_or_several() {
-    use fluidity_solvers::explain::{explain_with, Explaining};
+    use fluidity_solvers::whatif::explain::{explain_with, Explaining};
     let s = every_kind_of_decision();
     let one = explain(&s, &[], &PlanOptions::default()).unwrap();
     let told = std::sync::atomic::AtomicUsize::new(0);

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use fluidity_solvers::plan::{Change, Status};
 use fluidity_solvers::{plan, PlanError, PlanOptions};
+use fluidity_solvers::{Change, Status};
 use serde_json::json;
 
 fn floors_above_capacity() -> serde_json::Value {
@@ -183,7 +183,7 @@ fn a_shortfall_in_tiny_units_is_diagnosed() {
         "initiatives": [{"id": "ops", "requirements": {"capital": 1e-7}, "current": 3,
                          "min": 3, "value": [{"perUnit": 1}]}]
     }));
-    assert_eq!(p.status, fluidity_solvers::plan::Status::Infeasible);
+    assert_eq!(p.status, fluidity_solvers::Status::Infeasible);
     assert_eq!(p.diagnosis.len(), 1, "{:?}", p.diagnosis);
     assert_eq!(p.diagnosis[0].constraint, "capacity[capital@dec]");
     assert!(

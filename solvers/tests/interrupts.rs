@@ -4,7 +4,7 @@
 //! and a cancel stops it with no plan.
 
 use fluidity_solvers::generate::{generate, Shape};
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::Status;
 use fluidity_solvers::{plan, Cancel, PlanError, PlanOptions, Progress, ProgressReport, Scenario};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,7 @@ mod lagrangian;
 mod random;
 
 use common::*;
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::Status;
 use fluidity_solvers::{plan, Plan, PlanOptions, Scenario};
 use lagrangian::lagrangian_bound;
 use proptest::prelude::*;

@@ -8,8 +8,8 @@ mod common;
 mod random;
 
 use common::*;
-use fluidity_solvers::plan::{Plan, Status, RESERVE};
 use fluidity_solvers::{plan, PlanOptions, Scenario};
+use fluidity_solvers::{Plan, Status, RESERVE};
 use proptest::prelude::*;
 use random::{random_scenario, Shape};
 

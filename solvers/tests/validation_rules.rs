@@ -323,7 +323,7 @@ fn a_problem_above_the_size_limit_is_refused() {
 fn an_unknown_or_absent_solver_is_refused_with_the_list_of_those_compiled_in() {
     let mut s = valid();
     s["policy"]["solver"] = json!("gurobi");
-    let compiled = fluidity_solvers::backend::COMPILED.join(", ");
+    let compiled = fluidity_solvers::SOLVERS.join(", ");
     assert_reported(
         s.clone(),
         "policy.solver",

@@ -1,12 +1,11 @@
-//! Programs too large for the simplex alone (over `Solvers::VERTEX_COLUMNS` columns,
+//! Programs too large for the simplex alone (over 3,000 columns, `auto`'s threshold,
 //! where the default build solves with Clarabel's interior point) still get the prices
 //! of a basis: a unique price exactly, a degenerate one at an end of its range, never
 //! the centre of it.
 
 mod common;
 use common::*;
-use fluidity_solvers::plan::Status;
-use fluidity_solvers::solve::Solvers;
+use fluidity_solvers::Status;
 use fluidity_solvers::{Plan, Scenario};
 use serde_json::json;
 
@@ -36,10 +35,6 @@ fn identical_initiatives(copies: usize, need: f64, capacity: f64, per_unit: f64)
 
 /// The capital price of a plan that went the large-LP way.
 fn capital_price(p: &Plan) -> f64 {
-    assert!(
-        p.solver.variables as usize > Solvers::VERTEX_COLUMNS,
-        "too small to leave the simplex-only path"
-    );
     assert_eq!(p.solver.name, LARGE_LP_SOLVER);
     p.resources[0].shadow_price[0]
 }

@@ -8,7 +8,7 @@ mod common;
 mod random;
 
 use common::*;
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::Status;
 use fluidity_solvers::{plan, plan_warm, PlanOptions, Scenario, WarmStart};
 use proptest::prelude::*;
 use random::{random_scenario, Dice, Shape};

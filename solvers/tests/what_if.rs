@@ -3,11 +3,11 @@
 
 mod common;
 use common::*;
-use fluidity_solvers::compare::{compare, Shift};
-use fluidity_solvers::plan::{Change, Status};
-use fluidity_solvers::sweep::{price_ranges, sweep, Parameter, SweepError};
-use fluidity_solvers::variant::Variant;
+use fluidity_solvers::whatif::compare::{compare, Shift};
+use fluidity_solvers::whatif::sweep::{price_ranges, sweep, Parameter, SweepError};
+use fluidity_solvers::whatif::variant::Variant;
 use fluidity_solvers::{plan, PlanOptions};
+use fluidity_solvers::{Change, Status};
 use serde_json::json;
 
 fn variant(v: serde_json::Value) -> Variant {

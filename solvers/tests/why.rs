@@ -8,8 +8,8 @@ mod common;
 mod random;
 
 use common::*;
-use fluidity_solvers::plan::{Change, Plan};
 use fluidity_solvers::Scenario;
+use fluidity_solvers::{Change, Plan};
 use proptest::prelude::*;
 use random::{random_scenario, Shape};
 use serde_json::json;
@@ -66,9 +66,8 @@ fn close(a: f64, b: f64, scale: f64) -> bool {
 /// bounds, its curve and the capacity rows.
 fn free(s: &Scenario, i: usize) -> bool {
     let init = &s.initiatives[i];
-    let uses = |r: &fluidity_solvers::scenario::Resource| {
-        init.requirements.get(&r.id).copied().unwrap_or(0.0) > 0.0
-    };
+    let uses =
+        |r: &fluidity_solvers::Resource| init.requirements.get(&r.id).copied().unwrap_or(0.0) > 0.0;
     init.ramp_up.is_none()
         && init.ramp_down.is_none()
         && init.tier == 0
@@ -240,7 +239,7 @@ fn two_periods(initiatives: serde_json::Value) -> Plan {
     }))
 }
 
-fn initiative<'a>(p: &'a Plan, id: &str) -> &'a fluidity_solvers::plan::InitiativePlan {
+fn initiative<'a>(p: &'a Plan, id: &str) -> &'a fluidity_solvers::InitiativePlan {
     p.initiatives.iter().find(|i| i.id == id).unwrap()
 }
 

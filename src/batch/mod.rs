@@ -13,9 +13,9 @@ mod report;
 mod svg;
 
 use crate::numbers::num;
-use fluidity_solvers::compare::{compare, Comparison};
-use fluidity_solvers::sweep::{sweep, Parameter, Sweep};
-use fluidity_solvers::variant::Variant;
+use fluidity_solvers::whatif::compare::{compare, Comparison};
+use fluidity_solvers::whatif::sweep::{sweep, Parameter, Sweep};
+use fluidity_solvers::whatif::variant::Variant;
 use fluidity_solvers::{plan, Plan, PlanError, PlanOptions, Scenario, Status};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -244,7 +244,7 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
             Err(e) => problems.push(format!("{label}: {e}")),
         }
     }
-    let invalid: Vec<String> = fluidity_solvers::variant::check_all(&scenario, &variants)
+    let invalid: Vec<String> = fluidity_solvers::whatif::variant::check_all(&scenario, &variants)
         .iter()
         .map(|v| v.to_string())
         .collect();

@@ -8,7 +8,7 @@
 use super::svg::{escape, grouped_percent_bars, line, paired_bars};
 use super::{Entry, Outcome, Planned};
 use crate::numbers::num;
-use fluidity_solvers::sweep::Parameter;
+use fluidity_solvers::whatif::sweep::Parameter;
 use fluidity_solvers::Status;
 use std::fmt::Write;
 

@@ -3,7 +3,7 @@
 use crate::cli::{CompareArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::compare::compare;
+use fluidity_solvers::whatif::compare::compare;
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: CompareArgs) -> Result<Outcome> {
@@ -14,7 +14,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         variants.extend(input::read_variants(file)?);
     }
     // Every overlay is checked before anything is planned: a bad one stops the command.
-    let problems = fluidity_solvers::variant::check_all(&base, &variants);
+    let problems = fluidity_solvers::whatif::variant::check_all(&base, &variants);
     if !problems.is_empty() {
         return Err(anyhow!(
             "{}",

@@ -3,8 +3,8 @@
 use crate::cli::{ExplainArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::explain::{explain_with, ExplainError, Explaining};
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::whatif::explain::{explain_with, ExplainError, Explaining};
+use fluidity_solvers::Status;
 use fluidity_solvers::{PlanError, PlanOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;

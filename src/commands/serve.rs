@@ -164,7 +164,8 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             auth = config.auth.is_some(),
             "serving fluidity.v1"
         );
-        serve(listener, config, shutdown).await
+        serve(listener, config, shutdown).await?;
+        anyhow::Ok(())
     })?;
     Ok(Outcome::Planned)
 }

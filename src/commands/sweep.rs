@@ -3,7 +3,7 @@
 use crate::cli::{Format, SweepArgs};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
-use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
+use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: SweepArgs) -> Result<Outcome> {

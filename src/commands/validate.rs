@@ -5,7 +5,7 @@ use crate::cli::ValidateArgs;
 use crate::{input, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity::client;
-use fluidity_solvers::{validate, validate::variable_count, InvalidScenario};
+use fluidity_solvers::{validate, variable_count, InvalidScenario};
 
 pub fn run(args: ValidateArgs) -> Result<Outcome> {
     let scenario = input::read_scenario(&args.file)?;

@@ -2,8 +2,8 @@
 //! prices, moves that appear or disappear, and the cost of new priorities.
 
 use super::{num, table, Align};
-use fluidity_solvers::compare::{Comparison, Shift};
-use fluidity_solvers::plan::Status;
+use fluidity_solvers::whatif::compare::{Comparison, Shift};
+use fluidity_solvers::Status;
 use std::fmt::Write;
 
 pub fn comparison(base_name: &str, c: &Comparison) -> String {

@@ -3,9 +3,11 @@
 //! what forcing the other decision would cost.
 
 use super::{num, table, Align};
-use fluidity_solvers::explain::{Decision, Direction, Explanation, Flip, InitiativeExplanation};
-use fluidity_solvers::plan::{Change, Status};
+use fluidity_solvers::whatif::explain::{
+    Decision, Direction, Explanation, Flip, InitiativeExplanation,
+};
 use fluidity_solvers::Scenario;
+use fluidity_solvers::{Change, Status};
 use std::fmt::Write;
 
 pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {

@@ -9,7 +9,7 @@ pub use compare::comparison;
 pub use explain::explanation;
 pub use sweep::frontier;
 
-use fluidity_solvers::plan::{Change, Plan, Status};
+use fluidity_solvers::{Change, Plan, Status};
 use fluidity_solvers::{InvalidScenario, Scenario};
 use std::fmt::Write;
 
@@ -124,7 +124,7 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
 /// the bottleneck in terms that compare across units, its price per unit beside it.
 pub fn bottleneck_sentence(
     scenario: &Scenario,
-    bottleneck: &fluidity_solvers::plan::Bottleneck,
+    bottleneck: &fluidity_solvers::Bottleneck,
 ) -> String {
     let (resource, unit, period) =
         fluidity::numbers::bottleneck_parts(scenario, &bottleneck.constraint);
@@ -173,7 +173,7 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
     align.push(Align::Left);
     align.push(Align::Left);
     // The curves as the model reads them (for the value of the last unit, at a kink).
-    let model = fluidity_solvers::model::Model::new(scenario);
+    let curves = fluidity_solvers::ValueCurves::of(scenario);
     let rows: Vec<Vec<String>> = scenario
         .initiatives
         .iter()
@@ -192,7 +192,7 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
                 .to_string(),
             );
             if explained {
-                row.push(why(scenario, &model, plan, k, p));
+                row.push(why(scenario, &curves, plan, k, p));
             }
             row
         })
@@ -208,10 +208,10 @@ fn initiatives(out: &mut String, scenario: &Scenario, plan: &Plan) {
 /// to say.
 fn why(
     scenario: &Scenario,
-    model: &fluidity_solvers::model::Model,
+    curves: &fluidity_solvers::ValueCurves,
     plan: &Plan,
     i: usize,
-    p: &fluidity_solvers::plan::InitiativePlan,
+    p: &fluidity_solvers::InitiativePlan,
 ) -> String {
     let initiative = &scenario.initiatives[i];
     let (Some(&earns), Some(&costs)) = (p.marginal_value.last(), p.resource_cost.last()) else {
@@ -249,7 +249,7 @@ fn why(
     };
     let scale = earns.abs().max(costs.abs());
     let x = p.activity[t];
-    let last_unit = fluidity_solvers::why::marginal_value_before(model, i, t, x);
+    let last_unit = curves.value_of_last_unit(i, t, x);
     let at_kink = earns < costs && last_unit >= costs - 1e-7 * scale;
     let verdict = if at_kink {
         // Its curve bends where the price lies: the last unit earns more than its

@@ -2,7 +2,7 @@
 //! bottleneck or price changes, and how far each base price holds.
 
 use super::{num, table, Align};
-use fluidity_solvers::sweep::{Parameter, Sweep};
+use fluidity_solvers::whatif::sweep::{Parameter, Sweep};
 use std::fmt::Write;
 
 pub fn frontier(base_name: &str, s: &Sweep) -> String {

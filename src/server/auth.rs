@@ -65,15 +65,19 @@ impl Tokens {
         }
     }
 
-    pub fn load(path: &Path) -> anyhow::Result<Tokens> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        Tokens::parse(&text).map_err(|problems| {
-            anyhow::anyhow!(
-                "{} is not a valid token file: {}",
-                path.display(),
-                problems.join("; ")
-            )
+    /// The tokens of the file at `path`.
+    ///
+    /// # Errors
+    /// [`TokenFileError`] when the file cannot be read or any line is wrong (all of
+    /// them listed).
+    pub fn load(path: &Path) -> Result<Tokens, TokenFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Tokens::parse(&text).map_err(|problems| TokenFileError::Invalid {
+            path: path.to_path_buf(),
+            problems,
         })
     }
 
@@ -98,6 +102,27 @@ impl Tokens {
     }
 }
 
+/// Why a token file was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        /// The token file.
+        path: PathBuf,
+        /// What reading it said.
+        source: std::io::Error,
+    },
+    /// Lines of the file are wrong, or it has no token.
+    #[error("{} is not a valid token file: {}", path.display(), problems.join("; "))]
+    Invalid {
+        /// The token file.
+        path: PathBuf,
+        /// Every problem, with its line number.
+        problems: Vec<String>,
+    },
+}
+
 /// The token file and the tokens read from it, shared with the SIGHUP reloader.
 #[derive(Debug, Clone)]
 pub struct Auth {
@@ -106,7 +131,11 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn load(path: &Path) -> anyhow::Result<Auth> {
+    /// Reads the token file at `path`.
+    ///
+    /// # Errors
+    /// [`TokenFileError`], as [`Tokens::load`].
+    pub fn load(path: &Path) -> Result<Auth, TokenFileError> {
         Ok(Auth {
             path: path.to_path_buf(),
             tokens: Arc::new(RwLock::new(Tokens::load(path)?)),

@@ -99,13 +99,28 @@ impl Default for ServerConfig {
     }
 }
 
+/// Why the server could not start, or stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A descriptor set compiled into the binary does not decode (a build fault).
+    #[error("the reflection descriptors do not decode: {0}")]
+    Reflection(#[from] prost::DecodeError),
+    /// The TLS configuration was refused, or the transport failed while serving.
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
+}
+
 /// Serves on `listener` until `shutdown` completes, then stops accepting calls, lets
 /// in-flight ones finish (at most `shutdown_grace`), and returns.
+///
+/// # Errors
+/// [`ServeError`] when the server cannot start (bad TLS configuration) or its
+/// transport fails; a shutdown is `Ok`.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let (health_reporter, health_service) = health::health_service();
     for service in ["", FLUIDITY_SERVICE] {
         health_reporter.set(service, ServingStatus::Serving);

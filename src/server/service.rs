@@ -14,13 +14,11 @@ use crate::proto::{
     CompareRequest, CompareResponse, ExplainRequest, ExplainResponse, PlanRequest, PlanResponse,
     SweepRequest, SweepResponse, ValidateRequest, ValidateResponse,
 };
-use fluidity_solvers::compare::compare;
-use fluidity_solvers::explain::{explain, ExplainError};
-use fluidity_solvers::sweep::{sweep, Parameter, SweepError};
-use fluidity_solvers::variant::Variant;
-use fluidity_solvers::{
-    plan, validate, validate::variable_count, Cancel, PlanOptions, Scenario, Violation,
-};
+use fluidity_solvers::whatif::compare::compare;
+use fluidity_solvers::whatif::explain::{explain, ExplainError};
+use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};
+use fluidity_solvers::whatif::variant::Variant;
+use fluidity_solvers::{plan, validate, variable_count, Cancel, PlanOptions, Scenario, Violation};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
@@ -452,7 +450,7 @@ impl Planner {
                         message: "give at least one variant".to_string(),
                     }]));
                 }
-                let problems = fluidity_solvers::variant::check_all(&base, &variants);
+                let problems = fluidity_solvers::whatif::variant::check_all(&base, &variants);
                 if problems.is_empty() {
                     Ok((base, variants))
                 } else {

@@ -6,7 +6,7 @@
 //! are refused, so a misspelt `maxChrun` is an error rather than a silently absent
 //! limit. Meaning and defaults are in `docs/model.md`.
 
-use crate::proto_json;
+use crate::input::proto_json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,18 +15,25 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
+    /// A label for people (reports, batch summaries); plays no part in the plan.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub name: String,
+    /// The remaining periods of the quarter, in order; at least one.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub periods: Vec<Period>,
+    /// The resources initiatives draw on; at least one.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub resources: Vec<Resource>,
+    /// The initiatives competing for the resources.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub initiatives: Vec<Initiative>,
+    /// Bounds on several initiatives' combined use of one resource.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub groups: Vec<Group>,
+    /// Activity limits of one initiative by another's.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub dependencies: Vec<Dependency>,
+    /// How to solve.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub policy: Policy,
 }
@@ -35,6 +42,7 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Period {
+    /// Unique among the periods; names the period in constraint names (`capacity[eng@aug]`).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
     /// Multiplies the value earned in this period; absent means 1.
@@ -50,10 +58,13 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Resource {
+    /// Unique among the resources; the key of `Initiative::requirements`.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
+    /// A label for people.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub name: String,
+    /// The unit of capacity and requirements (`FTE`, `USD`), for people; prices are per unit.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub unit: String,
     /// Capacity per period, or one number for every period.
@@ -100,12 +111,16 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Initiative {
+    /// Unique among the initiatives.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
+    /// A label for people.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub name: String,
+    /// Who runs it, for people (reports group by owner).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub owner: String,
+    /// Run-the-business (floor defaults to today) or change-the-business (floor 0).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub kind: Kind,
     /// Resource units one unit of activity uses, by resource id.
@@ -114,12 +129,14 @@ pub struct Initiative {
     /// Activity now, before the first period.
     #[serde(default, deserialize_with = "proto_json::double")]
     pub current: f64,
+    /// The least activity in every period (`lo_i`); absent: 0, or `current` for OPERATIONS.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
         skip_serializing_if = "Option::is_none"
     )]
     pub min: Option<f64>,
+    /// The most activity in every period (`hi_i` is the smaller of this and the curve's end).
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
@@ -129,6 +146,7 @@ pub struct Initiative {
     /// Concave value curve: per-unit value of each successive slice of activity.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub value: Vec<Segment>,
+    /// The most activity may rise from one period to the next (and from `current`).
     #[serde(
         default,
         alias = "ramp_up",
@@ -136,6 +154,7 @@ pub struct Initiative {
         skip_serializing_if = "Option::is_none"
     )]
     pub ramp_up: Option<f64>,
+    /// The most activity may fall from one period to the next (and from `current`).
     #[serde(
         default,
         alias = "ramp_down",
@@ -143,8 +162,10 @@ pub struct Initiative {
         skip_serializing_if = "Option::is_none"
     )]
     pub ramp_down: Option<f64>,
+    /// Activity stays at `current` in every period.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub locked: bool,
+    /// Activity in whole units (makes the problem a MILP).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub integral: bool,
     /// Priority tier for "even over" trade-offs: 0 none, 1 highest.
@@ -156,6 +177,7 @@ pub struct Initiative {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Segment {
+    /// Where this slice ends, in units of activity; absent only on the last (no end).
     #[serde(
         default,
         alias = "up_to",
@@ -163,6 +185,7 @@ pub struct Segment {
         skip_serializing_if = "Option::is_none"
     )]
     pub up_to: Option<f64>,
+    /// Value per unit of activity in this slice, per period (times the period's weight).
     #[serde(default, alias = "per_unit", deserialize_with = "proto_json::double")]
     pub per_unit: f64,
 }
@@ -171,18 +194,23 @@ pub struct Segment {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Group {
+    /// Unique among the groups; names the group in constraint names (`groupMax[id@t]`).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
+    /// The resource whose use is bounded (a resource id).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub resource: String,
+    /// The initiatives whose use adds up (initiative ids).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub initiatives: Vec<String>,
+    /// The least combined use, in the resource's units, in every period.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
         skip_serializing_if = "Option::is_none"
     )]
     pub min: Option<f64>,
+    /// The most combined use, in the resource's units, in every period.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
@@ -195,10 +223,13 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Dependency {
+    /// The initiative limited (an initiative id).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub initiative: String,
+    /// The initiative it depends on (an initiative id).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub requires: String,
+    /// activity[initiative] <= ratio x activity[requires]; absent: 1.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
@@ -219,6 +250,7 @@ pub struct Policy {
         skip_serializing_if = "Option::is_none"
     )]
     pub tier_tolerance: Option<f64>,
+    /// Seconds the whole solve may take; absent: no limit.
     #[serde(
         default,
         alias = "time_limit_seconds",
@@ -247,6 +279,7 @@ pub struct ParseError {
     /// Path of the offending field (`initiatives[3].current`), or `line L column C`
     /// where the JSON itself is malformed.
     pub path: String,
+    /// What is wrong, for people.
     pub message: String,
 }
 

@@ -6,8 +6,8 @@
 //! contradictory (floors above capacity) is not rejected: it is planned as
 //! INFEASIBLE and diagnosed.
 
-use crate::backend::Backend;
-use crate::scenario::{Initiative, Scenario};
+use crate::input::scenario::{Initiative, Scenario};
+use crate::solve::backend::Backend;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -18,6 +18,7 @@ pub struct Violation {
     /// Path of the field, e.g. `initiatives[3].requirements.eng`.
     #[serde(rename = "field")]
     pub path: String,
+    /// What is wrong there, for people.
     #[serde(rename = "description")]
     pub message: String,
 }
@@ -32,6 +33,7 @@ impl fmt::Display for Violation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid scenario: {}", .violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
 pub struct InvalidScenario {
+    /// Every problem, in the order of the scenario's fields.
     pub violations: Vec<Violation>,
 }
 
@@ -240,7 +242,7 @@ impl Checker {
         let resources: BTreeSet<&str> = s.resources.iter().map(|r| r.id.as_str()).collect();
         for (k, i) in s.initiatives.iter().enumerate() {
             let at = format!("initiatives[{k}]");
-            if i.id == crate::plan::RESERVE {
+            if i.id == crate::report::plan::RESERVE {
                 self.push(
                     format!("{at}.id"),
                     "\"reserve\" is the strategic reserve's name in moves; choose another id",

@@ -3,7 +3,7 @@
 //! problem. Tier stages (if any) are solved first: their floors are rows of the final
 //! stage.
 
-use crate::formulation::{Formulation, Stage};
+use crate::lp::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, LinearProgram, Sense};
 use crate::model::Model;
 use crate::{validate, Backend, PlanError, PlanOptions, Scenario};

@@ -9,8 +9,8 @@ pub mod plan;
 pub mod why;
 
 use crate::model::Model;
-use crate::moves::moves;
-use crate::plan::{
+use crate::report::moves::moves;
+use crate::report::plan::{
     Baseline, Bottleneck, Change, InitiativePlan, Plan, Relaxation, ResourcePlan, SolverStats,
     Status,
 };

@@ -7,7 +7,7 @@
 //! amount (largest first, ties by id) and matched greedily.
 
 use crate::model::Model;
-use crate::plan::{Move, RESERVE};
+use crate::report::plan::{Move, RESERVE};
 use ndarray::Array2;
 use std::cmp::Ordering;
 

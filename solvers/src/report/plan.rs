@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
+    /// OPTIMAL, FEASIBLE (stopped early, see `solver.gap`) or INFEASIBLE (see `diagnosis`).
     pub status: Status,
     /// `value - moveCost`.
     pub objective: f64,
@@ -20,13 +21,17 @@ pub struct Plan {
     pub move_cost: f64,
     /// What keeping every initiative at its current activity would give.
     pub baseline: Baseline,
+    /// One per scenario initiative, in scenario order.
     pub initiatives: Vec<InitiativePlan>,
+    /// One per scenario resource, in scenario order.
     pub resources: Vec<ResourcePlan>,
+    /// Resource units changing hands, period by period (the model document's matching).
     pub moves: Vec<Move>,
     /// Priced capacity constraints, largest `valueOfOnePercent` first.
     pub bottlenecks: Vec<Bottleneck>,
     /// For an INFEASIBLE scenario: the constraints to relax, and by how much.
     pub diagnosis: Vec<Relaxation>,
+    /// Which solver ran, for how long, on how large a program, and the gap.
     pub solver: SolverStats,
 }
 
@@ -51,6 +56,7 @@ pub enum Status {
 pub struct Baseline {
     /// True when the status quo breaks no constraint.
     pub feasible: bool,
+    /// Weighted value the status quo earns over all periods.
     pub value: f64,
     /// Names of the constraints the status quo breaks (`capacity[eng@aug]`).
     pub violations: Vec<String>,
@@ -60,7 +66,9 @@ pub struct Baseline {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InitiativePlan {
+    /// The initiative's id.
     pub id: String,
+    /// Activity per period, in the scenario's periods' order.
     pub activity: Vec<f64>,
     /// End-of-horizon activity against current.
     pub change: Change,
@@ -81,9 +89,13 @@ pub struct InitiativePlan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Change {
+    /// Ends the horizon above today's activity.
     Grow,
+    /// Ends within 1e-6 x max(1, current) of today's activity.
     Hold,
+    /// Ends below today's activity, but not stopped.
     Shrink,
+    /// Was running and ends at (or within 1e-6 of) zero.
     Stop,
 }
 
@@ -91,10 +103,13 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourcePlan {
+    /// The resource's id.
     pub id: String,
+    /// Units used per period: sum over initiatives of requirement x activity.
     pub used: Vec<f64>,
     /// Capacity minus use: the strategic reserve left in each period.
     pub reserve: Vec<f64>,
+    /// Capacity per period (a scenario's single number repeated).
     pub capacity: Vec<f64>,
     /// Objective gained per extra unit of allocatable capacity in each period.
     pub shadow_price: Vec<f64>,
@@ -104,12 +119,15 @@ pub struct ResourcePlan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Move {
+    /// The period the move happens in (its id).
     pub period: String,
+    /// The resource moved (its id).
     pub resource: String,
     /// Initiative id, or `reserve`.
     pub from: String,
     /// Initiative id, or `reserve`.
     pub to: String,
+    /// Units of the resource moved.
     pub amount: f64,
 }
 
@@ -117,6 +135,7 @@ pub struct Move {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bottleneck {
+    /// The capacity row's name (`capacity[eng@aug]`).
     pub constraint: String,
     /// Objective gained per extra unit of allocatable capacity (the row's dual).
     pub shadow_price: f64,
@@ -129,7 +148,9 @@ pub struct Bottleneck {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Relaxation {
+    /// The constraint's name (`min[ops@aug]`, `capacity[eng@aug]`).
     pub constraint: String,
+    /// How much its right-hand side must move, in the constraint's own units.
     pub relax_by: f64,
 }
 
@@ -137,10 +158,15 @@ pub struct Relaxation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SolverStats {
+    /// The backend (`lpsolve`), or two joined by `+` when a second one gave the prices.
     pub name: String,
+    /// Wall-clock seconds of the whole plan (the one field that differs between runs).
     pub seconds: f64,
+    /// Columns of the final stage's program.
     pub variables: u32,
+    /// Rows of the final stage's program.
     pub constraints: u32,
+    /// Solves: one per priority tier, then the final one.
     pub stages: u32,
     /// Best proven bound on the final stage's objective: the objective for an LP, 0
     /// for an INFEASIBLE plan.

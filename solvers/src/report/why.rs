@@ -59,6 +59,24 @@ pub fn marginal_value_before(model: &Model, i: usize, t: usize, x: f64) -> f64 {
     marginal_value(model, i, t, x)
 }
 
+/// A scenario's value curves as the plan reads them, for a caller that explains a
+/// plan's activities in words (the CLI's "why" column says what the last unit earned).
+pub struct ValueCurves(Model);
+
+impl ValueCurves {
+    /// The curves of a valid scenario (its weights and segments, defaults applied).
+    pub fn of(scenario: &crate::Scenario) -> ValueCurves {
+        ValueCurves(Model::new(scenario))
+    }
+
+    /// What the last unit of `activity` earns initiative `initiative` (an index into
+    /// the scenario's initiatives) in period `period`: weight x the `perUnit` of the
+    /// segment it filled; at a breakpoint the segment that ends there, at 0 the first.
+    pub fn value_of_last_unit(&self, initiative: usize, period: usize, activity: f64) -> f64 {
+        marginal_value_before(&self.0, initiative, period, activity)
+    }
+}
+
 /// Which way the initiative would move at the last period if only its value, its
 /// resources' prices and its move cost counted.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,10 +15,10 @@
 //! a fresh lp_solve solve. Whatever comes out is checked by `certificate` like any
 //! vertex.
 
-use crate::backend::{Solution, SolveFailure};
-use crate::certificate::{activity, excess, maximising, reduced_costs};
 use crate::lp::{Cmp, LinearProgram};
-use crate::lpsolve::{Options, Restartable};
+use crate::solve::backend::lpsolve_api::{Options, Restartable};
+use crate::solve::certificate::{activity, excess, maximising, reduced_costs};
+use crate::solve::solution::{Solution, SolveFailure};
 
 /// Rounds of guessing before the whole program goes to a fresh simplex.
 const ROUNDS: usize = 8;
@@ -139,7 +139,7 @@ pub(crate) fn vertex(
         }
     }
     tracing::debug!("crossover: solving the whole program");
-    crate::lpsolve::solve(lp, options)
+    crate::solve::backend::lpsolve_api::solve(lp, options)
 }
 
 /// Whether `x` breaks `row` beyond round-off.
@@ -151,8 +151,8 @@ fn breaks(row: &crate::lp::Row, x: &[f64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certificate::{optimal, Tolerance};
     use crate::lp::RowKind;
+    use crate::solve::certificate::{optimal, Tolerance};
     use crate::Cancel;
 
     /// max 3x + 2y + 2z s.t. x + y + z <= 4, x <= 3: y and z tie for the last unit,

@@ -6,13 +6,14 @@
 //! `integral` stay as they are; value plays no part. Minimising
 //! sum(slack / max(1, |rhs|)) makes resources in different units comparable.
 
-use crate::backend::{Backend, SolveFailure};
-use crate::formulation::{
+use crate::lp::formulation::{
     add_activity_columns, add_structural_rows, churn_terms, group_terms, use_terms,
 };
 use crate::lp::{Cmp, LinearProgram, RowKind, Sense};
 use crate::model::Model;
-use crate::plan::Relaxation;
+use crate::report::plan::Relaxation;
+use crate::solve::backend::Backend;
+use crate::solve::solution::SolveFailure;
 
 /// Simplex gives a vertex (few, whole relaxations) where an interior-point method
 /// would spread slack across equally good choices; above this many columns the

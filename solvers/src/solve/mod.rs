@@ -7,17 +7,18 @@
 
 pub mod backend;
 pub mod certificate;
-pub(crate) mod crossover;
+pub mod crossover;
 pub mod diagnosis;
-#[cfg(feature = "highs")]
-pub(crate) mod highs_session;
-pub(crate) mod lpsolve;
 pub mod solution;
+pub mod stage_solver;
 
-use crate::backend::{Backend, Search, Solution, SolveFailure, StageSolver};
-use crate::formulation::{Formulation, Stage};
+use crate::lp::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, RowKind};
 use crate::model::Model;
+use crate::solve::backend::Backend;
+use crate::solve::backend::Search;
+use crate::solve::solution::{Solution, SolveFailure};
+use crate::solve::stage_solver::StageSolver;
 use ndarray::Array2;
 use std::time::Instant;
 
@@ -34,6 +35,7 @@ impl Solvers {
     /// Largest LP for which `auto` in the default build takes lp_solve's simplex (a
     /// vertex and its basis's exact duals in one solve); above it Clarabel's interior
     /// point is faster. Measured in BENCHMARKS.md.
+    #[cfg_attr(feature = "highs", allow(dead_code))] // `auto` is HiGHS there
     pub const VERTEX_COLUMNS: usize = 3_000;
 
     /// The backends for a model: `named` is the scenario's `policy.solver`, None for auto.
@@ -172,7 +174,7 @@ fn formulate(model: &Model, named: Option<Backend>) -> (Formulation, Solvers) {
 pub struct WarmStart {
     /// Stage n's kept model, by stage number from 0.
     #[cfg(feature = "highs")]
-    stages: Vec<Option<crate::highs_session::HighsSession>>,
+    stages: Vec<Option<crate::solve::backend::highs::HighsSession>>,
 }
 
 impl WarmStart {

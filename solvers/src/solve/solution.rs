@@ -29,7 +29,7 @@ pub enum SolveFailure {
     Cancelled,
     /// The solver answered, but its answer failed the check of `certificate`.
     #[error("its answer failed the optimality check: {0}")]
-    Unreliable(crate::certificate::Flaw),
+    Unreliable(crate::solve::certificate::Flaw),
     #[error("{0}")]
     Solver(String),
 }

@@ -5,10 +5,10 @@
 //! "either/or" conversation: what will be delayed or dropped, and how much value it
 //! gives up).
 
+use crate::input::validate::Violation;
 use crate::model::Model;
-use crate::plan::{Change, Move, Plan, Status};
-use crate::validate::Violation;
-use crate::variant::Variant;
+use crate::report::plan::{Change, Move, Plan, Status};
+use crate::whatif::variant::Variant;
 use crate::{plan, PlanError, PlanOptions, Scenario};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Comparison {
+    /// The base scenario's plan.
     pub base: Plan,
+    /// One per variant, in the order given.
     pub variants: Vec<VariantOutcome>,
     /// Every initiative of the base or any variant, base order first.
     pub initiatives: Vec<InitiativeComparison>,
@@ -29,14 +31,19 @@ pub struct Comparison {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantOutcome {
+    /// The variant's name (as given, else `variant N`).
     pub name: String,
     /// Why the variant has no plan (empty when it has one).
     pub error: String,
     /// Problems with the variant, each with its path (`variants[0].initiatives[1].id`).
     pub violations: Vec<Violation>,
+    /// The variant's plan; absent when it has none (see `error`, `violations`).
     pub plan: Option<Plan>,
+    /// Variant's objective minus the base's (0 without a plan).
     pub delta_objective: f64,
+    /// Variant's value minus the base's (0 without a plan).
     pub delta_value: f64,
+    /// Variant's move cost minus the base's (0 without a plan).
     pub delta_move_cost: f64,
     /// Moves in the variant's plan but not in the base's (period, resource, from, to).
     pub moves_appeared: Vec<Move>,
@@ -50,6 +57,7 @@ pub struct VariantOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriorityCost {
+    /// Ids of the initiatives the variant adds to the base.
     pub added: Vec<String>,
     /// Weighted value the added initiatives earn.
     pub added_value: f64,
@@ -63,6 +71,7 @@ pub struct PriorityCost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Displacement {
+    /// The displaced initiative's id.
     pub id: String,
     /// Activity lost, summed over the periods (unit-periods).
     pub activity_lost: f64,
@@ -78,9 +87,11 @@ pub struct Displacement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InitiativeComparison {
+    /// The initiative's id.
     pub id: String,
     /// End-of-quarter activity in the base (absent if the base does not have it).
     pub base: Option<f64>,
+    /// One per variant, in the order given.
     pub variants: Vec<InitiativeInVariant>,
 }
 
@@ -98,8 +109,11 @@ pub struct InitiativeInVariant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Shift {
+    /// Ends higher in the variant, by more than 1e-6 x max(1, base).
     Up,
+    /// Ends within 1e-6 x max(1, base) of the base.
     Same,
+    /// Ends lower in the variant, by more than 1e-6 x max(1, base).
     Down,
     /// Only in the variant.
     Added,
@@ -113,15 +127,19 @@ pub enum Shift {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceComparison {
+    /// The resource's id.
     pub id: String,
+    /// Shadow prices per period in the base's plan.
     pub base: Vec<f64>,
     /// One entry per variant; empty prices when the variant has no plan.
     pub variants: Vec<Prices>,
 }
 
+/// One variant's shadow prices of a resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prices {
+    /// Per period; empty when the variant has no plan.
     pub shadow_price: Vec<f64>,
 }
 

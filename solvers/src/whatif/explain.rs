@@ -14,7 +14,7 @@
 //! relative either way.
 
 use crate::model::Model;
-use crate::plan::{Change, Plan, Status};
+use crate::report::plan::{Change, Plan, Status};
 use crate::{plan, PlanError, PlanOptions, Scenario};
 use serde::{Deserialize, Serialize};
 
@@ -37,14 +37,19 @@ const PROBE: f64 = 1e-7;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InitiativeExplanation {
+    /// The initiative's id.
     pub id: String,
+    /// The plan's decision: GROW, HOLD, SHRINK or STOP.
     pub change: Change,
+    /// Activity today, before the first period.
     pub current: f64,
     /// Activity in the last period.
     pub end: f64,
     /// The plan's `marginalValue`, `resourceCost` and `heldBy` for the last period.
     pub marginal_value: f64,
+    /// What one unit's resources are worth at the plan's prices, in the last period.
     pub resource_cost: f64,
+    /// The initiative's own tight constraint, empty when the prices explain it.
     pub held_by: String,
     /// MORE for an initiative that stops, shrinks or holds below its cap; LESS for one
     /// that grows or holds above its floor (a HOLD can have both).
@@ -68,6 +73,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Flip {
+    /// MORE or LESS.
     pub direction: Direction,
     /// MORE: values x factor x (1 + 1e-4) give it more, x factor x (1 - 1e-4) do not.
     /// LESS: values x factor x (1 - 1e-4) give it less, x factor x (1 + 1e-4) do not.
@@ -105,6 +111,7 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Forced {
+    /// KEEP_CURRENT, STOP_ENTIRELY, or NOTHING_TO_FORCE.
     pub decision: Decision,
     /// False when no plan allows it; `conflicts` then names what stands in the way.
     pub feasible: bool,
@@ -112,6 +119,7 @@ pub struct Forced {
     pub objective: f64,
     /// The plan's objective less the forced one: the value the decision gives up.
     pub cost: f64,
+    /// The diagnosis's constraints when the forced decision has no plan.
     pub conflicts: Vec<String>,
 }
 
@@ -122,7 +130,9 @@ pub struct Explanation {
     /// The plan's status; INFEASIBLE: nothing to explain (the plan's diagnosis says
     /// why), and `initiatives` is empty.
     pub status: Status,
+    /// The plan's objective (value less move cost).
     pub objective: f64,
+    /// One per initiative asked about, in scenario order.
     pub initiatives: Vec<InitiativeExplanation>,
     /// Plans solved to find all this.
     pub solves: u32,
@@ -131,8 +141,10 @@ pub struct Explanation {
 /// Why an explanation could not be given.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExplainError {
+    /// Planning the scenario (or one of its re-plans) failed.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// Ids asked about that the scenario does not have.
     #[error("no initiative with id {}", .0.join(", "))]
     UnknownInitiatives(Vec<String>),
 }
@@ -356,11 +368,12 @@ impl Search<'_> {
             (self.model.initiatives(), self.model.periods()),
             |(k, t)| extreme.initiatives[k].activity[t],
         );
-        if let Some(row) = crate::why::holding_row(self.model, &activities, self.i, rising) {
+        if let Some(row) = crate::report::why::holding_row(self.model, &activities, self.i, rising)
+        {
             return row;
         }
         let t = self.model.periods().saturating_sub(1);
-        let next = crate::why::marginal_value(self.model, self.i, t, self.end);
+        let next = crate::report::why::marginal_value(self.model, self.i, t, self.end);
         if rising && next <= 0.0 {
             return "no positive value".to_string();
         }

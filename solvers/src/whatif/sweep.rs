@@ -6,8 +6,8 @@
 //! over which capacities a resource's shadow price holds; it is found by re-solving,
 //! not read off the LP, because a shadow price is only a local fact.
 
-use crate::plan::{Plan, Status};
-use crate::validate::Violation;
+use crate::input::validate::Violation;
+use crate::report::plan::{Plan, Status};
 use crate::{plan, plan_warm, PlanError, PlanOptions, Scenario, WarmStart};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -30,10 +30,13 @@ pub struct SweepPoint {
     pub at: f64,
     /// The resource's capacity per period at this point.
     pub capacity: Vec<f64>,
+    /// The resource's reserve fraction at this point.
     pub reserve_min: f64,
     /// Why there is no plan at this point (empty when there is one).
     pub error: String,
+    /// The plan's status; absent without a plan.
     pub status: Option<Status>,
+    /// The plan's objective (0 without a plan).
     pub objective: f64,
     /// The resource's shadow price per period.
     pub shadow_price: Vec<f64>,
@@ -42,6 +45,7 @@ pub struct SweepPoint {
     /// Objective gained per extra unit of the resource's allocatable capacity since the
     /// previous point (absent at the first point or across a failed one).
     pub marginal_value: Option<f64>,
+    /// The whole plan at this point, when the caller asked for plans.
     pub plan: Option<Plan>,
 }
 
@@ -49,8 +53,11 @@ pub struct SweepPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sweep {
+    /// The resource swept (its id).
     pub resource: String,
+    /// What was varied: capacity by factors, capacity to levels, or the reserve.
     pub parameter: Parameter,
+    /// One per value, in the order given.
     pub points: Vec<SweepPoint>,
     /// Where, between consecutive points, the bottleneck or the shadow price changes.
     pub changes: Vec<FrontierChange>,
@@ -62,8 +69,11 @@ pub struct Sweep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontierChange {
+    /// The point before the change (its `at`).
     pub from: f64,
+    /// The point after the change (its `at`).
     pub to: f64,
+    /// What changed, for people (`bottleneck capacity[eng@q] -> capacity[capital@q]`).
     pub what: String,
 }
 
@@ -71,9 +81,13 @@ pub struct FrontierChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceRange {
+    /// The resource (its id).
     pub resource: String,
+    /// The period (its id).
     pub period: String,
+    /// The price over the range, per unit of allocatable capacity.
     pub shadow_price: f64,
+    /// The scenario's capacity, inside the range.
     pub capacity: f64,
     /// Lowest capacity at which the price still holds.
     pub lower: f64,
@@ -84,8 +98,10 @@ pub struct PriceRange {
 /// Why a sweep could not start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SweepError {
+    /// The sweep's own arguments are wrong (each with its path).
     #[error("invalid sweep: {}", .0.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Violation>),
+    /// Planning the base failed.
     #[error(transparent)]
     Plan(#[from] PlanError),
 }

@@ -2,9 +2,9 @@
 //! 15% reserve", "add this priority"). An overlay that names an unknown id is an
 //! error, never a silent no-op; the scenario it produces is validated like any other.
 
-use crate::proto_json;
-use crate::scenario::{Initiative, Kind, Scenario, Segment};
-use crate::validate::Violation;
+use crate::input::proto_json;
+use crate::input::scenario::{Initiative, Kind, Scenario, Segment};
+use crate::input::validate::Violation;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Variant {
+    /// The variant's name in comparisons (`variant N` when empty).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub name: String,
     /// Changes to named resources.
@@ -43,6 +44,7 @@ pub struct Variant {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceChange {
+    /// The resource to change (its id in the base).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
     /// Multiplies capacity (in `periods`, or every period when empty).
@@ -59,6 +61,7 @@ pub struct ResourceChange {
     /// New capacity (replaces the old; one value or one per period).
     #[serde(default, deserialize_with = "proto_json::doubles")]
     pub capacity: Vec<f64>,
+    /// New `reserveMin`.
     #[serde(
         default,
         alias = "reserve_min",
@@ -66,6 +69,7 @@ pub struct ResourceChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub reserve_min: Option<f64>,
+    /// New `moveCost`.
     #[serde(
         default,
         alias = "move_cost",
@@ -73,6 +77,7 @@ pub struct ResourceChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub move_cost: Option<f64>,
+    /// New `maxChurn`.
     #[serde(
         default,
         alias = "max_churn",
@@ -86,25 +91,30 @@ pub struct ResourceChange {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InitiativeChange {
+    /// The initiative to change (its id in the base).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub id: String,
+    /// New kind (OPERATIONS or STRATEGIC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
     /// Requirements to set (other resources keep theirs).
     #[serde(default, deserialize_with = "proto_json::double_map")]
     pub requirements: BTreeMap<String, f64>,
+    /// New `current`.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
         skip_serializing_if = "Option::is_none"
     )]
     pub current: Option<f64>,
+    /// New `min`.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
         skip_serializing_if = "Option::is_none"
     )]
     pub min: Option<f64>,
+    /// New `max`.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",
@@ -122,6 +132,7 @@ pub struct InitiativeChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub scale_value: Option<f64>,
+    /// New `rampUp`.
     #[serde(
         default,
         alias = "ramp_up",
@@ -129,6 +140,7 @@ pub struct InitiativeChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub ramp_up: Option<f64>,
+    /// New `rampDown`.
     #[serde(
         default,
         alias = "ramp_down",
@@ -136,10 +148,13 @@ pub struct InitiativeChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub ramp_down: Option<f64>,
+    /// New `locked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
+    /// New `integral`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integral: Option<bool>,
+    /// New `tier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<u32>,
 }
@@ -148,6 +163,7 @@ pub struct InitiativeChange {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyChange {
+    /// New `tierTolerance`.
     #[serde(
         default,
         alias = "tier_tolerance",
@@ -155,6 +171,7 @@ pub struct PolicyChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub tier_tolerance: Option<f64>,
+    /// New `timeLimitSeconds`.
     #[serde(
         default,
         alias = "time_limit_seconds",
@@ -162,6 +179,7 @@ pub struct PolicyChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_limit_seconds: Option<f64>,
+    /// New `solver`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solver: Option<String>,
     /// `policy.mipGap` for the variant (a looser gap for a quick what-if).
@@ -178,6 +196,7 @@ pub struct PolicyChange {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VariantSet {
+    /// The variants, in the order they are compared.
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub variants: Vec<Variant>,
 }
@@ -201,9 +220,9 @@ impl Variant {
             .and_then(|v| v.as_object().map(|o| o.contains_key("variants")))
             .unwrap_or(false);
         if looks_like_set {
-            Ok(crate::scenario::parse_json::<VariantSet>(text)?.variants)
+            Ok(crate::input::scenario::parse_json::<VariantSet>(text)?.variants)
         } else {
-            Ok(vec![crate::scenario::parse_json::<Variant>(text)?])
+            Ok(vec![crate::input::scenario::parse_json::<Variant>(text)?])
         }
     }
 

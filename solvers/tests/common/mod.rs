@@ -6,9 +6,9 @@
 // The checker indexes a[i][t] the way the model document writes it.
 #![allow(clippy::needless_range_loop)]
 
-use fluidity_solvers::plan::{Plan, Status};
-use fluidity_solvers::scenario::{Kind, Scenario};
 use fluidity_solvers::{plan, PlanOptions};
+use fluidity_solvers::{Kind, Scenario};
+use fluidity_solvers::{Plan, Status};
 use serde_json::Value;
 
 pub fn scenario(json: Value) -> Scenario {

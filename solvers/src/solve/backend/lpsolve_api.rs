@@ -11,8 +11,8 @@
 //! Every call into C is in this file; the program handed in is already scaled (see
 //! `scaling`), so lp_solve's absolute tolerances are met at every magnitude.
 
-use crate::backend::{Solution, SolveFailure};
 use crate::lp::{Cmp, LinearProgram, Sense};
+use crate::solve::solution::{Solution, SolveFailure};
 use crate::{Cancel, Progress, ProgressReport};
 use lpsolve_sys as ffi;
 use std::ffi::{c_int, c_long, c_void};
@@ -355,7 +355,7 @@ fn build(
         for (j, c) in lp.columns.iter().enumerate() {
             let col = j as c_int + 1;
             let (lower, upper) = if c.integer {
-                crate::backend::integer_bounds(c.lower, c.upper)
+                crate::solve::solution::integer_bounds(c.lower, c.upper)
             } else {
                 (c.lower, c.upper)
             };

@@ -9,9 +9,9 @@
 //! held one's columns and rows (right-hand sides and column bounds may change) and
 //! may add rows at the end reuses the model; anything else rebuilds it.
 
-use super::solution::{integer_bounds, Solution, SolveFailure};
+use crate::lp::scaling::Scaling;
 use crate::lp::{Cmp, LinearProgram, Row, Sense};
-use crate::scaling::Scaling;
+use crate::solve::solution::{integer_bounds, Solution, SolveFailure};
 use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
 use std::ffi::{c_int, c_void};
 

@@ -1,8 +1,9 @@
 //! The backends on programs written by hand: the traps each solver hides are closed.
 
-use fluidity_solvers::backend::{Backend, SolveFailure};
-use fluidity_solvers::lp::{Cmp, LinearProgram, RowKind, Sense};
-use fluidity_solvers::Cancel;
+use super::Backend;
+use crate::lp::{Cmp, LinearProgram, RowKind, Sense};
+use crate::solve::solution::SolveFailure;
+use crate::Cancel;
 
 /// maximise x + y subject to x - y <= 1, x, y >= 0: unbounded along x = y.
 fn unbounded() -> LinearProgram {
