@@ -15,8 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // Ordered maps keep requirement iteration (and so everything downstream) stable.
         .btree_map(".")
-        // Undecodable requests are INVALID_ARGUMENT, not INTERNAL (see src/codec.rs).
-        .codec_path("crate::codec::WireCodec")
+        // Undecodable requests are INVALID_ARGUMENT, not INTERNAL (see src/wire/codec.rs).
+        .codec_path("crate::wire::codec::WireCodec")
         .compile_fds(descriptors)?;
 
     pbjson_build::Builder::new()

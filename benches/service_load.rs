@@ -4,10 +4,10 @@
 //!
 //! cargo bench --bench service_load -- [SCENARIO.json] [CALLS] [CONCURRENCY...]
 
-use fluidity::convert::scenario_to_proto;
-use fluidity::proto::fluidity_service_client::FluidityServiceClient;
-use fluidity::proto::PlanRequest;
 use fluidity::server::{serve, ServerConfig};
+use fluidity::wire::convert::scenario_to_proto;
+use fluidity::wire::proto::fluidity_service_client::FluidityServiceClient;
+use fluidity::wire::proto::PlanRequest;
 use fluidity_solvers::Scenario;
 use std::time::{Duration, Instant};
 

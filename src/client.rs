@@ -1,10 +1,10 @@
 //! The gRPC client the CLI uses with `--server`: the same scenario in, the same plan
 //! out as an in-process solve.
 
-use crate::convert::via_json;
-use crate::convert::{plan_from_proto, scenario_to_proto};
-use crate::proto::fluidity_service_client::FluidityServiceClient;
-use crate::proto::{CompareRequest, PlanRequest, SweepRequest, ValidateRequest};
+use crate::wire::convert::via_json;
+use crate::wire::convert::{plan_from_proto, scenario_to_proto};
+use crate::wire::proto::fluidity_service_client::FluidityServiceClient;
+use crate::wire::proto::{CompareRequest, PlanRequest, SweepRequest, ValidateRequest};
 use fluidity_solvers::whatif::compare::Comparison;
 use fluidity_solvers::whatif::sweep::{Parameter, Sweep};
 use fluidity_solvers::whatif::variant::Variant;
@@ -19,17 +19,32 @@ pub enum RemoteError {
     /// INVALID_ARGUMENT, with every problem the server listed.
     #[error("invalid scenario")]
     Invalid(Vec<Violation>),
+    /// The server answered with an error status.
     #[error("the server answered {code}: {message}")]
-    Status { code: &'static str, message: String },
+    Status {
+        /// The status code's canonical name (`DEADLINE_EXCEEDED`).
+        code: &'static str,
+        /// The server's message.
+        message: String,
+    },
+    /// No connection (refused, TLS failure, unreadable certificate files).
     #[error("cannot reach the server at {url}: {reason}")]
-    Connect { url: String, reason: String },
+    Connect {
+        /// The server's URL as given.
+        url: String,
+        /// Why, for people.
+        reason: String,
+    },
+    /// The server's answer was not what the protocol promises (a missing field).
     #[error("{0}")]
     Protocol(String),
 }
 
 /// What Validate answered.
 pub struct Validation {
+    /// Every problem, with its field path; empty for a valid scenario.
     pub violations: Vec<Violation>,
+    /// The scenario's size in LP columns.
     pub variables: u64,
 }
 
@@ -38,14 +53,20 @@ pub struct Validation {
 /// token.
 #[derive(Debug, Clone, Default)]
 pub struct Endpoint {
+    /// `http://host:port` or `https://host:port`.
     pub url: String,
+    /// PEM file of the CA that signs the server's certificate.
     pub ca: Option<std::path::PathBuf>,
+    /// PEM file of this client's certificate (mutual TLS).
     pub cert: Option<std::path::PathBuf>,
+    /// PEM file of this client's private key (mutual TLS).
     pub key: Option<std::path::PathBuf>,
+    /// Bearer token sent with every call.
     pub token: Option<String>,
 }
 
 impl Endpoint {
+    /// A server at `url` with neither TLS files nor a token.
     pub fn plain(url: &str) -> Endpoint {
         Endpoint {
             url: url.to_string(),
@@ -72,6 +93,7 @@ impl tonic::service::Interceptor for BearerToken {
     }
 }
 
+/// The generated client with the bearer token on every call.
 pub type Client =
     FluidityServiceClient<tonic::service::interceptor::InterceptedService<Channel, BearerToken>>;
 
@@ -149,7 +171,7 @@ fn from_status(status: tonic::Status) -> RemoteError {
         }
     }
     RemoteError::Status {
-        code: crate::server::status::code_name(status.code()),
+        code: crate::wire::status::code_name(status.code()),
         message: status.message().to_string(),
     }
 }
@@ -173,9 +195,7 @@ pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, R
         // so the user reads the same list as in process.
         Err(status)
             if status.code() == Code::InvalidArgument
-                && status
-                    .message()
-                    .contains(crate::server::status::DETAILS_CUT) =>
+                && status.message().contains(crate::wire::status::DETAILS_CUT) =>
         {
             let validation = validate_on(client, scenario).await?;
             return Err(RemoteError::Invalid(validation.violations));
@@ -278,8 +298,8 @@ pub async fn sweep_on(
     values: &[f64],
 ) -> Result<Sweep, RemoteError> {
     let parameter = match parameter {
-        Parameter::CapacityFactor => crate::proto::Parameter::CapacityFactor,
-        Parameter::ReserveLevel => crate::proto::Parameter::ReserveLevel,
+        Parameter::CapacityFactor => crate::wire::proto::Parameter::CapacityFactor,
+        Parameter::ReserveLevel => crate::wire::proto::Parameter::ReserveLevel,
     } as i32;
     let response = client
         .sweep(SweepRequest {

@@ -2,8 +2,8 @@
 //! test (`tests/fuzz_corpus.rs`) runs exactly what the fuzzers ran, on stable Rust.
 //! Each takes arbitrary bytes and must return without panicking, whatever they are.
 
-use crate::convert::{scenario_from_proto, via_json};
-use crate::proto;
+use crate::wire::convert::{scenario_from_proto, via_json};
+use crate::wire::proto;
 use fluidity_solvers::whatif::variant::Variant;
 use fluidity_solvers::{plan, validate, Limits, PlanOptions, Scenario};
 use prost::Message;
@@ -77,7 +77,7 @@ pub fn plan_small(data: &[u8]) {
     if let Ok(p) = plan(&scenario, &options) {
         // The plan must serialise and convert like any other.
         let _ = serde_json::to_string(&p);
-        let _ = crate::convert::plan_to_proto(&p);
+        let _ = crate::wire::convert::plan_to_proto(&p);
     }
 }
 

@@ -4,11 +4,11 @@
 //! Requests are sent with the `h2` crate, which lets a test leave a body open.
 
 use bytes::Bytes;
-use fluidity::convert::scenario_to_proto;
-use fluidity::proto::fluidity_service_client::FluidityServiceClient;
-use fluidity::proto::PlanRequest;
-use fluidity::server::arriving::ArrivalLimits;
+use fluidity::server::ArrivalLimits;
 use fluidity::server::{serve, ServerConfig};
+use fluidity::wire::convert::scenario_to_proto;
+use fluidity::wire::proto::fluidity_service_client::FluidityServiceClient;
+use fluidity::wire::proto::PlanRequest;
 use fluidity_solvers::Scenario;
 use prost::Message;
 use std::time::{Duration, Instant};

@@ -2,8 +2,8 @@
 //! and `--format json` is the protobuf JSON of `fluidity.v1.Plan`. Both paths (the
 //! core's serde types, and pbjson through the generated proto types) must agree.
 
-use fluidity::convert::{plan_to_proto, scenario_from_proto};
-use fluidity::proto;
+use fluidity::wire::convert::{plan_to_proto, scenario_from_proto};
+use fluidity::wire::proto;
 use fluidity_solvers::{plan, PlanOptions, Scenario};
 use std::path::Path;
 

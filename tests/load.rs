@@ -4,8 +4,8 @@
 //! the middle of load, and cancelled calls giving back their queue places.
 
 use fluidity::client::{connect, Endpoint};
-use fluidity::convert::{plan_from_proto, scenario_to_proto};
-use fluidity::proto::PlanRequest;
+use fluidity::wire::convert::{plan_from_proto, scenario_to_proto};
+use fluidity::wire::proto::PlanRequest;
 use fluidity_solvers::generate::{generate, Shape};
 use fluidity_solvers::{plan, PlanOptions, Scenario};
 use std::collections::BTreeMap;
@@ -352,7 +352,7 @@ fn endless() -> Scenario {
 }
 
 /// A server with one solve slot, and a way to read its solves in flight.
-async fn one_slot_server() -> (String, Arc<fluidity::server::metrics::Metrics>) {
+async fn one_slot_server() -> (String, Arc<fluidity::server::Metrics>) {
     use fluidity::server::{serve, ServerConfig};
     let config = ServerConfig {
         max_concurrent_solves: 1,

@@ -2,16 +2,15 @@
 //! exempt), loopback-only without them, TLS and mutual TLS, and the per-call limit.
 
 use fluidity::client::{connect, Endpoint, RemoteError};
-use fluidity::convert::scenario_to_proto;
-use fluidity::proto::{PlanRequest, ValidateRequest};
-use fluidity::server::auth::Auth;
-use fluidity::server::{serve, ServerConfig};
+use fluidity::server::Auth;
+use fluidity::server::{serve, ServerConfig, Tls};
+use fluidity::wire::convert::scenario_to_proto;
+use fluidity::wire::proto::{PlanRequest, ValidateRequest};
 use fluidity_solvers::Scenario;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::Code;
 
 mod common;
@@ -176,15 +175,12 @@ fn pki(dir: &Path) -> Pki {
     }
 }
 
-fn tls(p: &Pki, mutual: bool) -> ServerTlsConfig {
-    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(
-        std::fs::read(&p.server_cert).unwrap(),
-        std::fs::read(&p.server_key).unwrap(),
-    ));
-    if mutual {
-        tls = tls.client_ca_root(Certificate::from_pem(std::fs::read(&p.ca).unwrap()));
+fn tls(p: &Pki, mutual: bool) -> Tls {
+    Tls {
+        certificate: std::fs::read(&p.server_cert).unwrap(),
+        key: std::fs::read(&p.server_key).unwrap(),
+        client_ca: mutual.then(|| std::fs::read(&p.ca).unwrap()),
     }
-    tls
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -619,7 +615,7 @@ async fn made_up_method_names_add_no_series_and_the_exposition_still_parses() {
         grpc.ready().await.unwrap();
         let path: tonic::codegen::http::uri::PathAndQuery = path.parse().unwrap();
         let codec =
-            tonic_prost::ProstCodec::<PlanRequest, fluidity::proto::PlanResponse>::default();
+            tonic_prost::ProstCodec::<PlanRequest, fluidity::wire::proto::PlanResponse>::default();
         let status = grpc
             .unary(tonic::Request::new(request()), path, codec)
             .await
@@ -632,7 +628,7 @@ async fn made_up_method_names_add_no_series_and_the_exposition_still_parses() {
         grpc.ready().await.unwrap();
         let path: tonic::codegen::http::uri::PathAndQuery = path.parse().unwrap();
         let codec =
-            tonic_prost::ProstCodec::<PlanRequest, fluidity::proto::PlanResponse>::default();
+            tonic_prost::ProstCodec::<PlanRequest, fluidity::wire::proto::PlanResponse>::default();
         let mut call = tonic::Request::new(request());
         call.metadata_mut().insert(
             "authorization",

@@ -2,10 +2,10 @@
 //! RPC, and answers equal to in-process solves; plus load, queue, deadline and bad
 //! input behaviour.
 
-use fluidity::convert::{plan_from_proto, scenario_to_proto};
-use fluidity::proto::fluidity_service_client::FluidityServiceClient;
-use fluidity::proto::{PlanRequest, ValidateRequest};
 use fluidity::server::{serve, ServerConfig, SolveHook};
+use fluidity::wire::convert::{plan_from_proto, scenario_to_proto};
+use fluidity::wire::proto::fluidity_service_client::FluidityServiceClient;
+use fluidity::wire::proto::{PlanRequest, ValidateRequest};
 use fluidity_solvers::generate::{generate, Shape};
 use fluidity_solvers::{plan, Plan, PlanOptions, Scenario};
 use std::path::Path;
@@ -100,7 +100,10 @@ async fn an_infeasible_scenario_is_an_answer_not_an_error() {
         .unwrap()
         .into_inner();
     let plan = response.plan.unwrap();
-    assert_eq!(plan.status, fluidity::proto::Status::Infeasible as i32);
+    assert_eq!(
+        plan.status,
+        fluidity::wire::proto::Status::Infeasible as i32
+    );
     assert!(!plan.diagnosis.is_empty());
 }
 
@@ -392,7 +395,7 @@ async fn a_short_deadline_on_a_big_scenario_is_answered_promptly_and_the_server_
         Err(status) => assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}"),
         Ok(response) => assert_eq!(
             response.into_inner().plan.unwrap().status,
-            fluidity::proto::Status::Feasible as i32
+            fluidity::wire::proto::Status::Feasible as i32
         ),
     }
     // Answered at the deadline, not after the solve would have finished.
@@ -481,13 +484,13 @@ async fn compare_over_grpc_equals_the_in_process_comparison() {
     let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
     let variants =
         Variant::list_from_json(&finance("q4-portfolio.what-ifs.variants.json")).unwrap();
-    let wire_variants: Vec<fluidity::proto::Variant> = variants
+    let wire_variants: Vec<fluidity::wire::proto::Variant> = variants
         .iter()
-        .map(|v| fluidity::convert::via_json(v).unwrap())
+        .map(|v| fluidity::wire::convert::via_json(v).unwrap())
         .collect();
     let response = client(&server)
         .await
-        .compare(fluidity::proto::CompareRequest {
+        .compare(fluidity::wire::proto::CompareRequest {
             base: Some(scenario_to_proto(&base)),
             variants: wire_variants,
         })
@@ -495,7 +498,7 @@ async fn compare_over_grpc_equals_the_in_process_comparison() {
         .unwrap()
         .into_inner();
     let remote: fluidity_solvers::whatif::compare::Comparison =
-        fluidity::convert::via_json(&response.comparison.unwrap()).unwrap();
+        fluidity::wire::convert::via_json(&response.comparison.unwrap()).unwrap();
     let local =
         fluidity_solvers::whatif::compare::compare(&base, &variants, &PlanOptions::default())
             .unwrap();
@@ -514,14 +517,14 @@ async fn compare_over_grpc_equals_the_in_process_comparison() {
 async fn a_compare_with_an_unknown_id_is_invalid_argument_with_its_path() {
     let server = start(ServerConfig::default()).await;
     let base = Scenario::from_json(&finance("q4-portfolio.json")).unwrap();
-    let variant = fluidity::proto::Variant {
+    let variant = fluidity::wire::proto::Variant {
         name: "typo".into(),
         remove_initiatives: vec!["ghost".into()],
         ..Default::default()
     };
     let status = client(&server)
         .await
-        .compare(fluidity::proto::CompareRequest {
+        .compare(fluidity::wire::proto::CompareRequest {
             base: Some(scenario_to_proto(&base)),
             variants: vec![variant],
         })
@@ -541,17 +544,17 @@ async fn sweep_over_grpc_equals_the_in_process_sweep() {
     let base = example("tiered.json");
     let response = client(&server)
         .await
-        .sweep(fluidity::proto::SweepRequest {
+        .sweep(fluidity::wire::proto::SweepRequest {
             base: Some(scenario_to_proto(&base)),
             resource: "eng".into(),
-            parameter: fluidity::proto::Parameter::CapacityFactor as i32,
+            parameter: fluidity::wire::proto::Parameter::CapacityFactor as i32,
             values: vec![0.8, 1.0, 1.2],
         })
         .await
         .unwrap()
         .into_inner();
     let remote: fluidity_solvers::whatif::sweep::Sweep =
-        fluidity::convert::via_json(&response.sweep.unwrap()).unwrap();
+        fluidity::wire::convert::via_json(&response.sweep.unwrap()).unwrap();
     let local = sweep(
         &base,
         "eng",
@@ -573,7 +576,7 @@ async fn a_sweep_without_a_parameter_is_invalid_argument() {
     let server = start(ServerConfig::default()).await;
     let status = client(&server)
         .await
-        .sweep(fluidity::proto::SweepRequest {
+        .sweep(fluidity::wire::proto::SweepRequest {
             base: Some(scenario_to_proto(&example("tiered.json"))),
             resource: "eng".into(),
             parameter: 0,
@@ -750,7 +753,7 @@ async fn a_short_deadline_leaves_a_quick_plan_time_to_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_answers_what_an_in_process_explanation_says() {
-    use fluidity::proto::ExplainRequest;
+    use fluidity::wire::proto::ExplainRequest;
     let server = start(ServerConfig::default()).await;
     let scenario = example("tiered.json");
     let wanted = vec!["self-serve-signup".to_string(), "pricing-page".to_string()];
@@ -769,14 +772,14 @@ async fn explain_answers_what_an_in_process_explanation_says() {
         fluidity_solvers::whatif::explain::explain(&scenario, &wanted, &PlanOptions::default())
             .unwrap();
     let remote: fluidity_solvers::whatif::explain::Explanation =
-        fluidity::convert::via_json(&answer).unwrap();
+        fluidity::wire::convert::via_json(&answer).unwrap();
     assert_eq!(remote, local);
     assert_eq!(remote.initiatives.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_names_an_unknown_initiative_by_its_path() {
-    use fluidity::proto::ExplainRequest;
+    use fluidity::wire::proto::ExplainRequest;
     let server = start(ServerConfig::default()).await;
     let status = client(&server)
         .await
@@ -802,7 +805,7 @@ async fn explain_names_an_unknown_initiative_by_its_path() {
 /// solve slot for half an hour.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_servers_limit_on_one_call_bounds_all_of_an_explanations_plans() {
-    use fluidity::proto::ExplainRequest;
+    use fluidity::wire::proto::ExplainRequest;
     let server = start(ServerConfig {
         max_solve_seconds: Some(0.5),
         ..ServerConfig::default()
@@ -840,7 +843,7 @@ async fn the_servers_limit_on_one_call_bounds_all_of_an_explanations_plans() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_initiative_to_explain_is_a_bad_request_not_a_bad_scenario() {
-    use fluidity::proto::ExplainRequest;
+    use fluidity::wire::proto::ExplainRequest;
     let server = start(ServerConfig::default()).await;
     let status = client(&server)
         .await

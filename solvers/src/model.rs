@@ -2,7 +2,7 @@
 //! document applied. Formulation, diagnosis and reporting all read this, never the
 //! raw scenario, so each default is decided in exactly one place.
 
-use crate::input::scenario::{Kind, Scenario};
+use crate::input::scenario::{Initiative, Kind, Scenario};
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
 
@@ -75,8 +75,6 @@ pub const DEFAULT_MIP_GAP: f64 = 1e-4;
 impl Model {
     /// Builds the model of a scenario that passed validation.
     pub fn new(s: &Scenario) -> Model {
-        let n_t = s.periods.len();
-        let n_r = s.resources.len();
         let n_i = s.initiatives.len();
         let resource_index: HashMap<&str, usize> = s
             .resources
@@ -84,36 +82,9 @@ impl Model {
             .enumerate()
             .map(|(k, r)| (r.id.as_str(), k))
             .collect();
-        let initiative_index: HashMap<&str, usize> = s
-            .initiatives
-            .iter()
-            .enumerate()
-            .map(|(k, i)| (i.id.as_str(), k))
-            .collect();
-
         let weight = Array1::from_iter(s.periods.iter().map(|p| p.weight.unwrap_or(1.0)));
-        let capacity = Array2::from_shape_fn((n_r, n_t), |(r, t)| {
-            let c = &s.resources[r].capacity;
-            if c.len() == 1 {
-                c[0]
-            } else {
-                c[t]
-            }
-        });
-        let keep = Array1::from_iter(
-            s.resources
-                .iter()
-                .map(|r| 1.0 - r.reserve_min.unwrap_or(0.0)),
-        );
-        let allocatable = &capacity * &keep.insert_axis(ndarray::Axis(1));
-        let churn_limit = s
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(r, res)| res.max_churn.map(|m| capacity.row(r).mapv(|c| m * c)))
-            .collect();
-
-        let mut requirements = Array2::zeros((n_i, n_r));
+        let (capacity, allocatable, churn_limit) = capacities(s);
+        let mut requirements = Array2::zeros((n_i, s.resources.len()));
         for (i, init) in s.initiatives.iter().enumerate() {
             for (rid, &x) in &init.requirements {
                 requirements[[i, resource_index[rid.as_str()]]] = x;
@@ -122,93 +93,8 @@ impl Model {
         let unit_move_cost =
             Array1::from_iter(s.resources.iter().map(|r| r.move_cost.unwrap_or(0.0)));
         let move_cost = requirements.dot(&unit_move_cost);
-
-        let curves: Vec<Vec<Slice>> = s
-            .initiatives
-            .iter()
-            .map(|init| {
-                let mut below = 0.0;
-                init.value
-                    .iter()
-                    .map(|seg| {
-                        let len = seg.up_to.map_or(f64::INFINITY, |u| u - below);
-                        below = seg.up_to.unwrap_or(f64::INFINITY);
-                        Slice {
-                            len,
-                            per_unit: seg.per_unit,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-
-        let mut curves = curves;
-        for (i, init) in s.initiatives.iter().enumerate() {
-            // A locked initiative may sit past its curve's last upTo; activity there
-            // earns nothing, which an open slice worth 0 says without capping it.
-            let curve_end: f64 = curves[i].iter().map(|slice| slice.len).sum();
-            if init.locked && !curves[i].is_empty() && init.current > curve_end {
-                curves[i].push(Slice {
-                    len: f64::INFINITY,
-                    per_unit: 0.0,
-                });
-            }
-        }
-        let current = Array1::from_iter(s.initiatives.iter().map(|i| i.current));
-        let mut lo = Array1::zeros(n_i);
-        let mut hi = Array1::zeros(n_i);
-        for (i, init) in s.initiatives.iter().enumerate() {
-            if init.locked {
-                lo[i] = init.current;
-                hi[i] = init.current;
-                continue;
-            }
-            let curve_end = init.value.last().and_then(|seg| seg.up_to);
-            hi[i] = match (init.max, curve_end) {
-                (Some(m), Some(u)) => m.min(u),
-                (Some(m), None) => m,
-                (None, Some(u)) => u,
-                (None, None) => f64::INFINITY,
-            };
-            lo[i] = match (init.min, init.kind) {
-                (Some(m), _) => m,
-                (None, Kind::Operations) => init.current.min(hi[i]),
-                (None, Kind::Strategic) => 0.0,
-            };
-            // `min: 1.3` against a curve ending at 0.6 + 0.7 = 1.2999999999999998 is
-            // the same bound, not a contradiction: bounds within round-off meet.
-            if lo[i] > hi[i] && lo[i] - hi[i] <= 1e-9 * hi[i].abs().max(1.0) {
-                lo[i] = hi[i];
-            }
-        }
-
-        let groups = s
-            .groups
-            .iter()
-            .map(|g| GroupBound {
-                resource: resource_index[g.resource.as_str()],
-                // A member listed twice still counts once: the group is a set.
-                members: g.initiatives.iter().fold(Vec::new(), |mut members, id| {
-                    let i = initiative_index[id.as_str()];
-                    if !members.contains(&i) {
-                        members.push(i);
-                    }
-                    members
-                }),
-                min: g.min,
-                max: g.max,
-            })
-            .collect();
-        let links = s
-            .dependencies
-            .iter()
-            .map(|d| Link {
-                initiative: initiative_index[d.initiative.as_str()],
-                requires: initiative_index[d.requires.as_str()],
-                ratio: d.ratio.unwrap_or(1.0),
-            })
-            .collect();
-
+        let (lo, hi) = activity_bounds(s);
+        let (groups, links) = groups_and_links(s, &resource_index);
         Model {
             period_ids: s.periods.iter().map(|p| p.id.clone()).collect(),
             resource_ids: s.resources.iter().map(|r| r.id.clone()).collect(),
@@ -219,7 +105,7 @@ impl Model {
             capacity,
             allocatable,
             churn_limit,
-            current,
+            current: Array1::from_iter(s.initiatives.iter().map(|i| i.current)),
             lo,
             hi,
             end_cap: Array1::from_elem(n_i, f64::INFINITY),
@@ -228,7 +114,7 @@ impl Model {
             ramp_down: s.initiatives.iter().map(|i| i.ramp_down).collect(),
             integral: s.initiatives.iter().map(|i| i.integral).collect(),
             tier: s.initiatives.iter().map(|i| i.tier).collect(),
-            curves,
+            curves: s.initiatives.iter().map(curve).collect(),
             groups,
             links,
             tier_tolerance: s.policy.tier_tolerance.unwrap_or(0.0),
@@ -367,4 +253,129 @@ impl Model {
             })
             .filter(|x| x.is_finite())
     }
+}
+
+/// Capacity per resource and period (one number repeated), what the reserve leaves
+/// allocatable, and each resource's churn limit per period.
+fn capacities(s: &Scenario) -> (Array2<f64>, Array2<f64>, Vec<Option<Array1<f64>>>) {
+    let capacity = Array2::from_shape_fn((s.resources.len(), s.periods.len()), |(r, t)| {
+        let c = &s.resources[r].capacity;
+        if c.len() == 1 {
+            c[0]
+        } else {
+            c[t]
+        }
+    });
+    let keep = Array1::from_iter(
+        s.resources
+            .iter()
+            .map(|r| 1.0 - r.reserve_min.unwrap_or(0.0)),
+    );
+    let allocatable = &capacity * &keep.insert_axis(ndarray::Axis(1));
+    let churn_limit = s
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(r, res)| res.max_churn.map(|m| capacity.row(r).mapv(|c| m * c)))
+        .collect();
+    (capacity, allocatable, churn_limit)
+}
+
+/// An initiative's value curve as slices of activity. A locked initiative may sit
+/// past its curve's last upTo; activity there earns nothing, which an open slice worth
+/// 0 says without capping it.
+fn curve(init: &Initiative) -> Vec<Slice> {
+    let mut below = 0.0;
+    let mut slices: Vec<Slice> = init
+        .value
+        .iter()
+        .map(|seg| {
+            let len = seg.up_to.map_or(f64::INFINITY, |u| u - below);
+            below = seg.up_to.unwrap_or(f64::INFINITY);
+            Slice {
+                len,
+                per_unit: seg.per_unit,
+            }
+        })
+        .collect();
+    let curve_end: f64 = slices.iter().map(|slice| slice.len).sum();
+    if init.locked && !slices.is_empty() && init.current > curve_end {
+        slices.push(Slice {
+            len: f64::INFINITY,
+            per_unit: 0.0,
+        });
+    }
+    slices
+}
+
+/// lo_i and hi_i, the model document's defaults applied.
+fn activity_bounds(s: &Scenario) -> (Array1<f64>, Array1<f64>) {
+    let n_i = s.initiatives.len();
+    let mut lo = Array1::zeros(n_i);
+    let mut hi = Array1::zeros(n_i);
+    for (i, init) in s.initiatives.iter().enumerate() {
+        if init.locked {
+            lo[i] = init.current;
+            hi[i] = init.current;
+            continue;
+        }
+        let curve_end = init.value.last().and_then(|seg| seg.up_to);
+        hi[i] = match (init.max, curve_end) {
+            (Some(m), Some(u)) => m.min(u),
+            (Some(m), None) => m,
+            (None, Some(u)) => u,
+            (None, None) => f64::INFINITY,
+        };
+        lo[i] = match (init.min, init.kind) {
+            (Some(m), _) => m,
+            (None, Kind::Operations) => init.current.min(hi[i]),
+            (None, Kind::Strategic) => 0.0,
+        };
+        // `min: 1.3` against a curve ending at 0.6 + 0.7 = 1.2999999999999998 is
+        // the same bound, not a contradiction: bounds within round-off meet.
+        if lo[i] > hi[i] && lo[i] - hi[i] <= 1e-9 * hi[i].abs().max(1.0) {
+            lo[i] = hi[i];
+        }
+    }
+    (lo, hi)
+}
+
+/// The groups and dependencies, by index.
+fn groups_and_links(
+    s: &Scenario,
+    resource_index: &HashMap<&str, usize>,
+) -> (Vec<GroupBound>, Vec<Link>) {
+    let initiative_index: HashMap<&str, usize> = s
+        .initiatives
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id.as_str(), k))
+        .collect();
+    let groups = s
+        .groups
+        .iter()
+        .map(|g| GroupBound {
+            resource: resource_index[g.resource.as_str()],
+            // A member listed twice still counts once: the group is a set.
+            members: g.initiatives.iter().fold(Vec::new(), |mut members, id| {
+                let i = initiative_index[id.as_str()];
+                if !members.contains(&i) {
+                    members.push(i);
+                }
+                members
+            }),
+            min: g.min,
+            max: g.max,
+        })
+        .collect();
+    let links = s
+        .dependencies
+        .iter()
+        .map(|d| Link {
+            initiative: initiative_index[d.initiative.as_str()],
+            requires: initiative_index[d.requires.as_str()],
+            ratio: d.ratio.unwrap_or(1.0),
+        })
+        .collect();
+    (groups, links)
 }

@@ -384,7 +384,7 @@ fn a_floor_of_round_off_size_leaves_the_plan_as_without_it() {
 fn capital_in_billions_per_unit_gives_the_hand_computed_plan_to_twelve_digits() {
     // 2.5e9 of capital, 1e9 per unit, three initiatives of one unit each worth 100, 90
     // and 80: a and b run, c runs at half, the price is 80 per 1e9. lp_solve rounds its
-    // input to 12 significant digits (see lpsolve.rs), which bounds what is exact here.
+    // input to 12 significant digits (see solve/backend/lpsolve_api.rs), which bounds what is exact here.
     let p = solve_json(json!({
         "name": "billions per unit",
         "periods": [{"id": "p"}],

@@ -28,9 +28,12 @@ pub use outputs::{summary_rows, write_entry, write_outputs, SummaryRow};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SweepSpec {
+    /// The resource to sweep (its id).
     pub resource: String,
+    /// Capacity factors (1 = as in the scenario); exclusive with `levels`.
     #[serde(default)]
     pub factors: Vec<f64>,
+    /// Reserve levels (fractions of capacity); exclusive with `factors`.
     #[serde(default)]
     pub levels: Vec<f64>,
 }
@@ -38,24 +41,33 @@ pub struct SweepSpec {
 /// One scenario of the folder with the what-if files that go with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    /// The scenario's name in outputs (its file stem).
     pub name: String,
+    /// The scenario file.
     pub scenario: PathBuf,
+    /// The variant files that go with it (`NAME.variants*.json`).
     pub variants: Vec<PathBuf>,
+    /// The sweep files that go with it (`NAME.sweep*.json`).
     pub sweeps: Vec<PathBuf>,
 }
 
 /// What one scenario gave.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// A plan (OPTIMAL, FEASIBLE or INFEASIBLE), with its what-ifs.
     Planned(Box<Planned>),
     /// Invalid input or a failed solve: the problems, one per line.
     Failed(Vec<String>),
 }
 
+/// A scenario planned, with what its what-if files gave.
 #[derive(Debug, Clone)]
 pub struct Planned {
+    /// The scenario as read.
     pub scenario: Scenario,
+    /// Its plan.
     pub plan: Plan,
+    /// The plan against the scenario's variants, when it has a variant file.
     pub comparison: Option<Comparison>,
     /// (the sweep file's label, the frontier)
     pub sweeps: Vec<(String, Sweep)>,
@@ -66,12 +78,16 @@ pub struct Planned {
 /// One line of the batch.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The scenario's name (its file stem).
     pub name: String,
+    /// The scenario file, relative to the batch folder.
     pub file: String,
+    /// What it gave.
     pub outcome: Outcome,
 }
 
 impl Entry {
+    /// OPTIMAL, FEASIBLE, INFEASIBLE or FAILED.
     pub fn status_word(&self) -> &'static str {
         match &self.outcome {
             Outcome::Failed(_) => "FAILED",
@@ -167,7 +183,9 @@ pub fn discover(dir: &Path) -> std::io::Result<(Vec<Job>, Vec<Entry>)> {
 pub trait Planner: Sync {
     /// A plan, or the problems (one per line) that stop one.
     fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>>;
+    /// The base planned beside each variant (see `fluidity_solvers::whatif::compare`).
     fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String>;
+    /// The optimum along one resource (see `fluidity_solvers::whatif::sweep`).
     fn sweep(
         &self,
         base: &Scenario,

@@ -96,21 +96,33 @@ pub fn write_entry(out: &Path, entry: &Entry) -> io::Result<()> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SummaryRow {
+    /// The scenario's name (its file stem).
     pub scenario: String,
+    /// The scenario file, relative to the batch folder.
     pub file: String,
     /// OPTIMAL, FEASIBLE, INFEASIBLE or FAILED.
     pub status: String,
+    /// The plan's objective (value less move cost); absent without a plan.
     pub objective: Option<f64>,
+    /// The plan's weighted value.
     pub value: Option<f64>,
+    /// The plan's move cost.
     pub move_cost: Option<f64>,
+    /// What keeping every initiative at its current activity would give.
     pub status_quo_value: Option<f64>,
     /// objective - status quo value.
     pub gain: Option<f64>,
+    /// The bottleneck with the largest value of one percent (empty if none binds).
     pub bottleneck: String,
+    /// Its shadow price, per unit of the resource.
     pub bottleneck_price: Option<f64>,
+    /// Moves in the plan.
     pub moves: usize,
+    /// Variants compared.
     pub variants: usize,
+    /// Sweeps run.
     pub sweeps: usize,
+    /// Problems with the scenario or its what-if files, one per line.
     pub problems: Vec<String>,
 }
 

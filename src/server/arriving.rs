@@ -52,6 +52,7 @@ impl Budget {
     }
 
     /// Bytes held now.
+    #[cfg(test)]
     pub fn held(&self) -> usize {
         self.held.load(Ordering::Acquire)
     }
@@ -61,7 +62,6 @@ impl Budget {
 /// extensions (under TLS too).
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
-    pub remote_addr: Option<std::net::SocketAddr>,
     /// The bytes this connection's arriving requests may hold.
     pub budget: Arc<Budget>,
 }

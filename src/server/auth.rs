@@ -93,12 +93,10 @@ impl Tokens {
         found
     }
 
+    /// How many tokens the file holds (logged at a reload).
+    #[allow(clippy::len_without_is_empty)] // never empty: `parse` refuses a file without tokens
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -126,8 +124,8 @@ pub enum TokenFileError {
 /// The token file and the tokens read from it, shared with the SIGHUP reloader.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    pub path: PathBuf,
-    pub tokens: Arc<RwLock<Tokens>>,
+    pub(crate) path: PathBuf,
+    pub(crate) tokens: Arc<RwLock<Tokens>>,
 }
 
 impl Auth {

@@ -55,7 +55,6 @@ pub fn incoming(
                         match tokio::time::timeout(start_timeout, opening(&socket, tls)).await {
                             Ok(true) => {
                                 let info = ConnectionInfo {
-                                    remote_addr: Some(peer),
                                     budget: Budget::new(arriving_bytes),
                                 };
                                 let _ = started.send(Ok(Connection { socket, info })).await;

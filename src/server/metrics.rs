@@ -119,7 +119,7 @@ impl Metrics {
             .calls
             .lock()
             .expect("no panics while counting")
-            .entry((method, super::status::code_name(code)))
+            .entry((method, crate::wire::status::code_name(code)))
             .or_default() += 1;
     }
 

@@ -1,20 +1,25 @@
 //! The gRPC server: `fluidity.v1` plus the standard health and reflection services,
 //! limits, and graceful shutdown.
 
-pub mod arriving;
-pub mod auth;
+mod arriving;
+mod auth;
 mod deadline;
-pub mod health;
-pub mod incoming;
-pub mod metrics;
-pub mod metrics_endpoint;
+mod health;
+mod incoming;
+mod metrics;
+mod metrics_endpoint;
 mod pool;
-pub mod reflection;
+mod reflection;
+mod rpc;
 mod service;
-pub mod status;
 
-use crate::proto::fluidity_service_server::FluidityServiceServer;
-use crate::proto::FILE_DESCRIPTOR_SET;
+pub use arriving::ArrivalLimits;
+pub use auth::{Auth, TokenFileError};
+pub use metrics::Metrics;
+pub use metrics_endpoint::serve_metrics;
+
+use crate::wire::proto::fluidity_service_server::FluidityServiceServer;
+use crate::wire::proto::FILE_DESCRIPTOR_SET;
 use fluidity_solvers::{Limits, Scenario};
 use pool::SolvePool;
 use service::Planner;
@@ -24,7 +29,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-/// Called on the solve thread before each solve; tests use it to hold or break a solve.
 /// The service's full name, as health checks and reflection know it.
 pub const FLUIDITY_SERVICE: &str = "fluidity.v1.FluidityService";
 
@@ -32,7 +36,32 @@ pub const FLUIDITY_SERVICE: &str = "fluidity.v1.FluidityService";
 /// before the server closes it with GOAWAY: h2's default.
 pub const LOCAL_RESET_LIMIT: usize = 1024;
 
+/// A function the server calls with a scenario at a given point of a call (see
+/// `ServerConfig::before_solve` and `before_check`).
 pub type SolveHook = Arc<dyn Fn(&Scenario) + Send + Sync>;
+
+/// The server's TLS identity, in PEM: its certificate chain and key, and for mutual
+/// TLS the CA that signs the clients' certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The server's certificate chain (PEM).
+    pub certificate: Vec<u8>,
+    /// The certificate's private key (PEM).
+    pub key: Vec<u8>,
+    /// The CA clients' certificates must chain to; None accepts any client.
+    pub client_ca: Option<Vec<u8>>,
+}
+
+impl Tls {
+    fn config(&self) -> tonic::transport::ServerTlsConfig {
+        let identity = tonic::transport::Identity::from_pem(&self.certificate, &self.key);
+        let tls = tonic::transport::ServerTlsConfig::new().identity(identity);
+        match &self.client_ca {
+            Some(ca) => tls.client_ca_root(tonic::transport::Certificate::from_pem(ca)),
+            None => tls,
+        }
+    }
+}
 
 /// What a server allows.
 #[derive(Clone)]
@@ -52,9 +81,10 @@ pub struct ServerConfig {
     /// Bearer tokens; None serves without authentication.
     pub auth: Option<auth::Auth>,
     /// TLS (and, with a client CA, mutual TLS); None serves plaintext HTTP/2.
-    pub tls: Option<tonic::transport::ServerTlsConfig>,
-    /// HTTP/2 pings to detect dead peers, and how long to wait for the answer.
+    pub tls: Option<Tls>,
+    /// HTTP/2 pings to detect dead peers: how often.
     pub http2_keepalive_interval: Option<Duration>,
+    /// How long to wait for a ping's answer before closing the connection.
     pub http2_keepalive_timeout: Option<Duration>,
     /// Connections older than this are closed gracefully (clients reconnect).
     pub max_connection_age: Option<Duration>,
@@ -68,6 +98,8 @@ pub struct ServerConfig {
     pub arrival: arriving::ArrivalLimits,
     /// What the server counts (shared with the metrics endpoint).
     pub metrics: Arc<metrics::Metrics>,
+    /// Called on the solve thread before each solve (tests hold or break a solve
+    /// there).
     pub before_solve: Option<SolveHook>,
     /// Run before a Validate call checks its scenario, on the thread that checks it
     /// (tests hold a check there and see what else the server still answers).
@@ -171,7 +203,7 @@ pub async fn serve(
         // connection is shut down gracefully at the age: GOAWAY, calls in flight finish.
         builder = builder.max_connection_age(age);
     }
-    if let Some(tls) = config.tls.clone() {
+    if let Some(tls) = config.tls.as_ref().map(Tls::config) {
         // `incoming` waits for the ClientHello's record; the rest of the handshake
         // gets as long again (a client that stalls after its hello is closed too).
         builder = builder.tls_config(tls.timeout(config.connection_start_timeout))?;

@@ -340,7 +340,7 @@ mod tests {
 
     fn ours() -> Descriptors {
         Descriptors::from_sets(&[
-            crate::proto::FILE_DESCRIPTOR_SET,
+            crate::wire::proto::FILE_DESCRIPTOR_SET,
             tonic_health::pb::FILE_DESCRIPTOR_SET,
         ])
         .unwrap()

@@ -152,6 +152,22 @@ impl Clock {
         self.limit
             .map(|limit| (limit - self.started.elapsed().as_secs_f64()).max(0.0))
     }
+
+    /// Stage `n` of `stages`' clock: a whole-unit search may use all the time it is
+    /// given, so each stage gets its share of what is left and a tier stage cannot
+    /// starve the final one.
+    fn for_stage(&self, model: &Model, n: usize, stages: usize) -> Clock {
+        Clock {
+            started: Instant::now(),
+            limit: self
+                .remaining()
+                .filter(|_| model.has_integers())
+                .map(|left| left / (stages - n) as f64)
+                .or(self.remaining()),
+            cancel: self.cancel.clone(),
+            search: self.search.clone(),
+        }
+    }
 }
 
 /// The program as the chosen backends will solve it: without the bounds other rows
@@ -166,7 +182,7 @@ fn formulate(model: &Model, named: Option<Backend>) -> (Formulation, Solvers) {
 }
 
 /// What one plan leaves for the next plan of a near-identical scenario: with HiGHS,
-/// each stage's model and the basis it ended on (see `highs_session`), so that a
+/// each stage's model and the basis it ended on (see `backend::highs`), so that a
 /// re-plan with a capacity changed starts from the previous optimum. Price-range
 /// probes pass one along from probe to probe; a fresh one (or a backend other than
 /// HiGHS) means every stage starts from scratch.
@@ -273,77 +289,29 @@ pub fn solve(
         primal.start_from(last_point.as_ref().map(|(x, _)| x.clone()));
         primal.end_on_vertex(stage == Stage::Final);
         let pricing = solvers.prices.filter(|_| stage == Stage::Final);
-        // A whole-unit search may use all the time it is given: each stage gets its
-        // share of what is left, so a tier stage cannot starve the final one.
-        let stage_clock = Clock {
-            started: Instant::now(),
-            limit: clock
-                .remaining()
-                .filter(|_| model.has_integers())
-                .map(|left| left / (stages.len() - n) as f64)
-                .or(clock.remaining()),
-            cancel: clock.cancel.clone(),
-            search: clock.search.clone(),
-        };
-        let ((mut result, mut used), early_prices) =
-            solve_stage_pricing_beside(&mut primal, pricing, &formulation, &stage_clock);
-        let mut loosened = false;
-        // The earlier tiers' floors came from a solver's point, exact only to its
-        // tolerance; a floor a hair too high empties this stage (an interior-point
-        // method may also call a sliver of a feasible set empty). Loosen the floors a
-        // step at a time, as little as gets the stage solved.
-        for step in LOOSENING_STEPS {
-            if n == 0 || result != Err(SolveFailure::Infeasible) {
-                break;
-            }
-            tracing::warn!(
-                number,
-                step,
-                "stage infeasible by round-off; loosening tier floors"
-            );
-            loosen_tier_floors(&mut formulation, step);
-            loosened = true;
-            (result, used) = solve_stage(&mut primal, &formulation, &stage_clock);
-        }
-        let solution = match result {
+        let stage_clock = clock.for_stage(model, n, stages.len());
+        let tried = solve_stage_loosening(&mut primal, pricing, &mut formulation, &stage_clock, n);
+        let Tried {
+            result,
+            used,
+            early_prices,
+            loosened,
+        } = tried;
+        // Prices solved beside a stage whose floors were loosened since are another
+        // program's.
+        let early_prices = early_prices.filter(|_| !loosened);
+        let mut solution = match result {
             Ok(solution) => solution,
-            Err(SolveFailure::Infeasible) if n == 0 => {
-                return Ok(Outcome::Infeasible {
-                    stages: 1,
-                    solver: used.name(),
-                    variables: formulation.lp.columns.len(),
-                    constraints: formulation.lp.rows.len(),
-                });
-            }
-            Err(SolveFailure::Cancelled) => return Err(StageFailure::Cancelled),
-            Err(SolveFailure::TimeLimit) => {
-                // An earlier stage's point satisfies every constraint: report it.
-                return match last_point {
-                    Some((x, solver)) => {
-                        let bound = relaxation_bound(&mut formulation, model, &x);
-                        let mut plan = solved(
-                            &formulation,
-                            &x,
-                            None,
-                            false,
-                            bound,
-                            number - 1,
-                            solver.name().to_string(),
-                        );
-                        plan.tier_cut_short = true;
-                        Ok(Outcome::Solved(plan))
-                    }
-                    None => Err(StageFailure::TimeLimit {
-                        seconds: time_limit.unwrap_or(0.0),
-                    }),
-                };
-            }
             Err(failure) => {
-                return Err(StageFailure::Solver {
-                    solver: used.name(),
-                    stage: number,
-                    message: failure.to_string(),
-                })
+                return stage_failed(
+                    failure,
+                    n,
+                    used,
+                    last_point,
+                    &mut formulation,
+                    model,
+                    time_limit,
+                )
             }
         };
         if n + 1 == stages.len() || warm.holds(n + 1) {
@@ -351,53 +319,42 @@ pub fn solve(
         } else {
             carried = Some(primal);
         }
-        if !solution.proven_optimal && stage == Stage::Final {
-            let bound = match (stage, solution.bound) {
-                (Stage::Final, Some(bound)) => bound,
-                _ => relaxation_bound(&mut formulation, model, &solution.x),
-            };
-            let mut plan = solved(
-                &formulation,
-                &solution.x,
-                None,
-                false,
-                bound,
-                number,
-                used.name().to_string(),
-            );
-            plan.tier_cut_short = tier_cut_short;
-            return Ok(Outcome::Solved(plan));
-        }
         if stage == Stage::Final {
-            let (duals, solver) = match (solution.duals, solvers.prices) {
-                // Clarabel's final point is taken to a vertex by lp_solve (see
-                // `crossover`), whose basis gives the prices.
-                (Some(duals), _) if used == Backend::Clarabel => (
-                    Some(duals),
-                    format!("{}+{}", used.name(), Backend::LpSolve.name()),
-                ),
-                (Some(duals), _) => (Some(duals), used.name().to_string()),
-                (None, Some(prices)) => match early_prices
-                    .filter(|_| !loosened)
-                    .unwrap_or_else(|| price(prices, &formulation, &clock))
-                {
-                    Some(duals) => (Some(duals), format!("{}+{}", used.name(), prices.name())),
-                    None => (None, used.name().to_string()),
-                },
-                (None, None) => (None, used.name().to_string()),
+            let mut plan = if solution.proven_optimal {
+                let (duals, solver) = final_prices(
+                    solution.duals.take(),
+                    used,
+                    solvers,
+                    early_prices,
+                    &formulation,
+                    &clock,
+                );
+                let bound = solution
+                    .bound
+                    .unwrap_or_else(|| formulation.lp.objective_at(&solution.x));
+                solved(
+                    &formulation,
+                    &solution.x,
+                    duals.as_deref(),
+                    !tier_cut_short,
+                    bound,
+                    number,
+                    solver,
+                )
+            } else {
+                let bound = solution
+                    .bound
+                    .unwrap_or_else(|| relaxation_bound(&mut formulation, model, &solution.x));
+                solved(
+                    &formulation,
+                    &solution.x,
+                    None,
+                    false,
+                    bound,
+                    number,
+                    used.name().to_string(),
+                )
             };
-            let bound = solution
-                .bound
-                .unwrap_or_else(|| formulation.lp.objective_at(&solution.x));
-            let mut plan = solved(
-                &formulation,
-                &solution.x,
-                duals.as_deref(),
-                !tier_cut_short,
-                bound,
-                number,
-                solver,
-            );
             plan.tier_cut_short = tier_cut_short;
             return Ok(Outcome::Solved(plan));
         }
@@ -408,6 +365,129 @@ pub fn solve(
         last_point = Some((solution.x, used));
     }
     unreachable!("the final stage always returns")
+}
+
+/// One stage's solve, as `solve_stage_loosening` ended it.
+struct Tried {
+    result: Result<Solution, SolveFailure>,
+    /// The backend whose answer `result` is.
+    used: Backend,
+    /// The final stage's prices from a second backend, solved beside the primal.
+    early_prices: Option<Option<Vec<f64>>>,
+    /// Whether tier floors were loosened (the early prices are then of another program).
+    loosened: bool,
+}
+
+/// Solves stage `n` (with its pricing solve beside it). The earlier tiers' floors came
+/// from a solver's point, exact only to its tolerance; a floor a hair too high empties
+/// this stage (an interior-point method may also call a sliver of a feasible set
+/// empty). So an infeasible stage after the first is solved again with the floors
+/// loosened a step at a time, as little as gets it solved.
+fn solve_stage_loosening(
+    primal: &mut StageSolver,
+    pricing: Option<Backend>,
+    formulation: &mut Formulation,
+    clock: &Clock,
+    n: usize,
+) -> Tried {
+    let ((mut result, mut used), early_prices) =
+        solve_stage_pricing_beside(primal, pricing, formulation, clock);
+    let mut loosened = false;
+    for step in LOOSENING_STEPS {
+        if n == 0 || result != Err(SolveFailure::Infeasible) {
+            break;
+        }
+        tracing::warn!(
+            number = n + 1,
+            step,
+            "stage infeasible by round-off; loosening tier floors"
+        );
+        loosen_tier_floors(formulation, step);
+        loosened = true;
+        (result, used) = solve_stage(primal, formulation, clock);
+    }
+    Tried {
+        result,
+        used,
+        early_prices,
+        loosened,
+    }
+}
+
+/// What a failed stage `n` means: the first stage infeasible is an answer; a time limit
+/// after an earlier stage reports that stage's point (it satisfies every constraint);
+/// anything else is a failure.
+fn stage_failed(
+    failure: SolveFailure,
+    n: usize,
+    used: Backend,
+    last_point: Option<(Vec<f64>, Backend)>,
+    formulation: &mut Formulation,
+    model: &Model,
+    time_limit: Option<f64>,
+) -> Result<Outcome, StageFailure> {
+    match failure {
+        SolveFailure::Infeasible if n == 0 => Ok(Outcome::Infeasible {
+            stages: 1,
+            solver: used.name(),
+            variables: formulation.lp.columns.len(),
+            constraints: formulation.lp.rows.len(),
+        }),
+        SolveFailure::Cancelled => Err(StageFailure::Cancelled),
+        SolveFailure::TimeLimit => match last_point {
+            Some((x, solver)) => {
+                let bound = relaxation_bound(formulation, model, &x);
+                let mut plan = solved(
+                    formulation,
+                    &x,
+                    None,
+                    false,
+                    bound,
+                    n as u32,
+                    solver.name().to_string(),
+                );
+                plan.tier_cut_short = true;
+                Ok(Outcome::Solved(plan))
+            }
+            None => Err(StageFailure::TimeLimit {
+                seconds: time_limit.unwrap_or(0.0),
+            }),
+        },
+        failure => Err(StageFailure::Solver {
+            solver: used.name(),
+            stage: n as u32 + 1,
+            message: failure.to_string(),
+        }),
+    }
+}
+
+/// The proven final stage's duals and the name of what produced the plan: the primal
+/// backend's own duals, or a second backend's (`early_prices`, solved beside it, else
+/// solved now), `primal+prices`.
+fn final_prices(
+    duals: Option<Vec<f64>>,
+    used: Backend,
+    solvers: Solvers,
+    early_prices: Option<Option<Vec<f64>>>,
+    formulation: &Formulation,
+    clock: &Clock,
+) -> (Option<Vec<f64>>, String) {
+    match (duals, solvers.prices) {
+        // Clarabel's final point is taken to a vertex by lp_solve (see `crossover`),
+        // whose basis gives the prices.
+        (Some(duals), _) if used == Backend::Clarabel => (
+            Some(duals),
+            format!("{}+{}", used.name(), Backend::LpSolve.name()),
+        ),
+        (Some(duals), _) => (Some(duals), used.name().to_string()),
+        (None, Some(prices)) => {
+            match early_prices.unwrap_or_else(|| price(prices, formulation, clock)) {
+                Some(duals) => (Some(duals), format!("{}+{}", used.name(), prices.name())),
+                None => (None, used.name().to_string()),
+            }
+        }
+        (None, None) => (None, used.name().to_string()),
+    }
 }
 
 /// The final stage's formulation: the tier stages solved (their floors are rows of

@@ -1,6 +1,6 @@
 //! What any backend hands back: a point with its duals and bound, or why there is
-//! none; and the whole numbers a column's bounds allow. Shared by `backend` and
-//! `highs_session`, which therefore need not import each other.
+//! none; and the whole numbers a column's bounds allow. Shared by every backend, the
+//! stage solver, crossover and diagnosis.
 
 /// What a solve produced.
 #[derive(Debug, Clone, PartialEq)]

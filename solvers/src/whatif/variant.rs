@@ -231,165 +231,34 @@ impl Variant {
     /// produces (paths start at `<at>.scenario`).
     pub fn apply(&self, base: &Scenario, at: &str) -> Result<Scenario, Vec<Violation>> {
         let mut problems = Vec::new();
-        let mut push = |path: String, message: String| problems.push(Violation { path, message });
         let mut s = base.clone();
         if !self.name.is_empty() {
             s.name = format!("{} / {}", base.name, self.name);
         }
-        let periods: BTreeSet<&str> = base.periods.iter().map(|p| p.id.as_str()).collect();
-
         for (k, change) in self.resources.iter().enumerate() {
-            let path = format!("{at}.resources[{k}]");
-            let Some(r) = s.resources.iter_mut().find(|r| r.id == change.id) else {
-                push(
-                    format!("{path}.id"),
-                    format!("unknown resource \"{}\"", change.id),
-                );
-                continue;
-            };
-            if !change.capacity.is_empty() {
-                r.capacity = change.capacity.clone();
-            }
-            if let Some(factor) = change.scale_capacity {
-                if !(factor.is_finite() && factor >= 0.0) {
-                    push(
-                        format!("{path}.scaleCapacity"),
-                        format!("must be a finite number >= 0, got {factor}"),
-                    );
-                } else {
-                    for (j, p) in change.periods.iter().enumerate() {
-                        if !periods.contains(p.as_str()) {
-                            push(
-                                format!("{path}.periods[{j}]"),
-                                format!("unknown period \"{p}\""),
-                            );
-                        }
-                    }
-                    let n = base.periods.len();
-                    let expanded: Vec<f64> = (0..n)
-                        .map(|t| {
-                            if r.capacity.len() == 1 {
-                                r.capacity[0]
-                            } else {
-                                r.capacity.get(t).copied().unwrap_or(0.0)
-                            }
-                        })
-                        .collect();
-                    r.capacity = expanded
-                        .iter()
-                        .enumerate()
-                        .map(|(t, &c)| {
-                            let applies = change.periods.is_empty()
-                                || change.periods.iter().any(|p| *p == base.periods[t].id);
-                            if applies {
-                                c * factor
-                            } else {
-                                c
-                            }
-                        })
-                        .collect();
-                }
-            } else if !change.periods.is_empty() {
-                push(
-                    format!("{path}.periods"),
-                    "periods apply to scaleCapacity, which is not set".to_string(),
-                );
-            }
-            r.reserve_min = change.reserve_min.or(r.reserve_min);
-            r.move_cost = change.move_cost.or(r.move_cost);
-            r.max_churn = change.max_churn.or(r.max_churn);
+            change.apply(base, &mut s, &format!("{at}.resources[{k}]"), &mut problems);
         }
-
         let removed: BTreeSet<&str> = self.remove_initiatives.iter().map(String::as_str).collect();
         for (k, change) in self.initiatives.iter().enumerate() {
             let path = format!("{at}.initiatives[{k}]");
             if removed.contains(change.id.as_str()) {
-                push(
+                problems.push(violation(
                     format!("{path}.id"),
                     format!("\"{}\" is also removed by this variant", change.id),
-                );
+                ));
                 continue;
             }
-            let Some(i) = s.initiatives.iter_mut().find(|i| i.id == change.id) else {
-                push(
-                    format!("{path}.id"),
-                    format!("unknown initiative \"{}\"", change.id),
-                );
-                continue;
-            };
-            if let Some(kind) = change.kind {
-                i.kind = kind;
-            }
-            for (r, &x) in &change.requirements {
-                i.requirements.insert(r.clone(), x);
-            }
-            i.current = change.current.unwrap_or(i.current);
-            i.min = change.min.or(i.min);
-            i.max = change.max.or(i.max);
-            if !change.value.is_empty() {
-                i.value = change.value.clone();
-            }
-            if let Some(factor) = change.scale_value {
-                if factor.is_finite() && factor >= 0.0 {
-                    for seg in &mut i.value {
-                        seg.per_unit *= factor;
-                    }
-                } else {
-                    push(
-                        format!("{path}.scaleValue"),
-                        format!("must be a finite number >= 0, got {factor}"),
-                    );
-                }
-            }
-            i.ramp_up = change.ramp_up.or(i.ramp_up);
-            i.ramp_down = change.ramp_down.or(i.ramp_down);
-            i.locked = change.locked.unwrap_or(i.locked);
-            i.integral = change.integral.unwrap_or(i.integral);
-            i.tier = change.tier.unwrap_or(i.tier);
+            change.apply(&mut s, &path, &mut problems);
         }
-
-        for (k, id) in self.remove_initiatives.iter().enumerate() {
-            if !base.initiatives.iter().any(|i| &i.id == id) {
-                push(
-                    format!("{at}.removeInitiatives[{k}]"),
-                    format!("unknown initiative \"{id}\""),
-                );
-            }
-        }
-        s.initiatives.retain(|i| !removed.contains(i.id.as_str()));
-        for g in &mut s.groups {
-            g.initiatives.retain(|id| !removed.contains(id.as_str()));
-        }
-        s.dependencies.retain(|d| {
-            !removed.contains(d.initiative.as_str()) && !removed.contains(d.requires.as_str())
-        });
-
-        for (k, added) in self.add_initiatives.iter().enumerate() {
-            if s.initiatives.iter().any(|i| i.id == added.id) {
-                push(
-                    format!("{at}.addInitiatives[{k}].id"),
-                    format!("initiative \"{}\" already exists", added.id),
-                );
-            }
-            s.initiatives.push(added.clone());
-        }
-
-        let p = &self.policy;
-        s.policy.tier_tolerance = p.tier_tolerance.or(s.policy.tier_tolerance);
-        s.policy.time_limit_seconds = p.time_limit_seconds.or(s.policy.time_limit_seconds);
-        s.policy.mip_gap = p.mip_gap.or(s.policy.mip_gap);
-        if let Some(solver) = &p.solver {
-            s.policy.solver = solver.clone();
-        }
+        self.remove_and_add(base, &mut s, at, &mut problems);
+        self.policy.apply(&mut s);
 
         if problems.is_empty() {
-            if let Err(invalid) = crate::validate(
-                &s,
-                &crate::Limits {
-                    max_variables: usize::MAX,
-                    max_constraints: usize::MAX,
-                },
-            ) {
+            let unlimited = crate::Limits {
+                max_variables: usize::MAX,
+                max_constraints: usize::MAX,
+            };
+            if let Err(invalid) = crate::validate(&s, &unlimited) {
                 problems.extend(invalid.violations.into_iter().map(|v| Violation {
                     path: format!("{at}.scenario.{}", v.path),
                     message: v.message,
@@ -400,6 +269,163 @@ impl Variant {
             Ok(s)
         } else {
             Err(problems)
+        }
+    }
+
+    /// Drops `removeInitiatives` (with their group memberships and dependencies) and
+    /// appends `addInitiatives`.
+    fn remove_and_add(
+        &self,
+        base: &Scenario,
+        s: &mut Scenario,
+        at: &str,
+        problems: &mut Vec<Violation>,
+    ) {
+        let removed: BTreeSet<&str> = self.remove_initiatives.iter().map(String::as_str).collect();
+        for (k, id) in self.remove_initiatives.iter().enumerate() {
+            if !base.initiatives.iter().any(|i| &i.id == id) {
+                problems.push(violation(
+                    format!("{at}.removeInitiatives[{k}]"),
+                    format!("unknown initiative \"{id}\""),
+                ));
+            }
+        }
+        s.initiatives.retain(|i| !removed.contains(i.id.as_str()));
+        for g in &mut s.groups {
+            g.initiatives.retain(|id| !removed.contains(id.as_str()));
+        }
+        s.dependencies.retain(|d| {
+            !removed.contains(d.initiative.as_str()) && !removed.contains(d.requires.as_str())
+        });
+        for (k, added) in self.add_initiatives.iter().enumerate() {
+            if s.initiatives.iter().any(|i| i.id == added.id) {
+                problems.push(violation(
+                    format!("{at}.addInitiatives[{k}].id"),
+                    format!("initiative \"{}\" already exists", added.id),
+                ));
+            }
+            s.initiatives.push(added.clone());
+        }
+    }
+}
+
+fn violation(path: String, message: String) -> Violation {
+    Violation { path, message }
+}
+
+impl ResourceChange {
+    /// This change applied to its resource in `s` (`base`'s periods name where
+    /// `scaleCapacity` applies); problems at `path`.
+    fn apply(&self, base: &Scenario, s: &mut Scenario, path: &str, problems: &mut Vec<Violation>) {
+        let Some(r) = s.resources.iter_mut().find(|r| r.id == self.id) else {
+            problems.push(violation(
+                format!("{path}.id"),
+                format!("unknown resource \"{}\"", self.id),
+            ));
+            return;
+        };
+        if !self.capacity.is_empty() {
+            r.capacity = self.capacity.clone();
+        }
+        match self.scale_capacity {
+            Some(factor) if !(factor.is_finite() && factor >= 0.0) => problems.push(violation(
+                format!("{path}.scaleCapacity"),
+                format!("must be a finite number >= 0, got {factor}"),
+            )),
+            Some(factor) => {
+                for (j, p) in self.periods.iter().enumerate() {
+                    if !base.periods.iter().any(|q| q.id == *p) {
+                        problems.push(violation(
+                            format!("{path}.periods[{j}]"),
+                            format!("unknown period \"{p}\""),
+                        ));
+                    }
+                }
+                r.capacity = self.scaled(&r.capacity, base, factor);
+            }
+            None if !self.periods.is_empty() => problems.push(violation(
+                format!("{path}.periods"),
+                "periods apply to scaleCapacity, which is not set".to_string(),
+            )),
+            None => {}
+        }
+        r.reserve_min = self.reserve_min.or(r.reserve_min);
+        r.move_cost = self.move_cost.or(r.move_cost);
+        r.max_churn = self.max_churn.or(r.max_churn);
+    }
+
+    /// `capacity` (one number or one per period) per period of `base`, times `factor`
+    /// in the periods this change names (all when it names none).
+    fn scaled(&self, capacity: &[f64], base: &Scenario, factor: f64) -> Vec<f64> {
+        (0..base.periods.len())
+            .map(|t| {
+                let c = if capacity.len() == 1 {
+                    capacity[0]
+                } else {
+                    capacity.get(t).copied().unwrap_or(0.0)
+                };
+                let applies = self.periods.is_empty()
+                    || self.periods.iter().any(|p| *p == base.periods[t].id);
+                if applies {
+                    c * factor
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
+
+impl InitiativeChange {
+    /// This change applied to its initiative in `s`; problems at `path`.
+    fn apply(&self, s: &mut Scenario, path: &str, problems: &mut Vec<Violation>) {
+        let Some(i) = s.initiatives.iter_mut().find(|i| i.id == self.id) else {
+            problems.push(violation(
+                format!("{path}.id"),
+                format!("unknown initiative \"{}\"", self.id),
+            ));
+            return;
+        };
+        if let Some(kind) = self.kind {
+            i.kind = kind;
+        }
+        for (r, &x) in &self.requirements {
+            i.requirements.insert(r.clone(), x);
+        }
+        i.current = self.current.unwrap_or(i.current);
+        i.min = self.min.or(i.min);
+        i.max = self.max.or(i.max);
+        if !self.value.is_empty() {
+            i.value = self.value.clone();
+        }
+        if let Some(factor) = self.scale_value {
+            if factor.is_finite() && factor >= 0.0 {
+                for seg in &mut i.value {
+                    seg.per_unit *= factor;
+                }
+            } else {
+                problems.push(violation(
+                    format!("{path}.scaleValue"),
+                    format!("must be a finite number >= 0, got {factor}"),
+                ));
+            }
+        }
+        i.ramp_up = self.ramp_up.or(i.ramp_up);
+        i.ramp_down = self.ramp_down.or(i.ramp_down);
+        i.locked = self.locked.unwrap_or(i.locked);
+        i.integral = self.integral.unwrap_or(i.integral);
+        i.tier = self.tier.unwrap_or(i.tier);
+    }
+}
+
+impl PolicyChange {
+    /// The fields set here, set in `s`.
+    fn apply(&self, s: &mut Scenario) {
+        s.policy.tier_tolerance = self.tier_tolerance.or(s.policy.tier_tolerance);
+        s.policy.time_limit_seconds = self.time_limit_seconds.or(s.policy.time_limit_seconds);
+        s.policy.mip_gap = self.mip_gap.or(s.policy.mip_gap);
+        if let Some(solver) = &self.solver {
+            s.policy.solver = solver.clone();
         }
     }
 }

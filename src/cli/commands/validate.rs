@@ -1,7 +1,7 @@
 //! `fluidity validate FILE`: every problem with its field path, no solve; in-process
 //! or on a server.
 
-use crate::cli::ValidateArgs;
+use crate::args::ValidateArgs;
 use crate::{input, render, runtime, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity::client;

@@ -1,6 +1,6 @@
 //! `fluidity export FILE --format mps|lp`: the final stage's program, for other solvers.
 
-use crate::cli::{ExportArgs, ProgramFormat};
+use crate::args::{ExportArgs, ProgramFormat};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::export::{export, Format};

@@ -1,6 +1,6 @@
 //! `fluidity explain FILE [--initiative ID ...]`: what would change each decision.
 
-use crate::cli::{ExplainArgs, Format};
+use crate::args::{ExplainArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::explain::{explain_with, ExplainError, Explaining};

@@ -10,7 +10,7 @@ mod serve;
 mod sweep;
 mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::args::{Cli, Command};
 use crate::Outcome;
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {

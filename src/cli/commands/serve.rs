@@ -1,15 +1,14 @@
 //! `fluidity serve`: the gRPC service until SIGTERM or Ctrl-C.
 
-use crate::cli::ServeArgs;
+use crate::args::ServeArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};
-use fluidity::server::arriving::ArrivalLimits;
-use fluidity::server::auth::Auth;
-use fluidity::server::metrics_endpoint::serve_metrics;
-use fluidity::server::{serve, shutdown_signal, ServerConfig};
+use fluidity::server::serve_metrics;
+use fluidity::server::ArrivalLimits;
+use fluidity::server::Auth;
+use fluidity::server::{serve, shutdown_signal, ServerConfig, Tls};
 use std::io::Write;
 use std::time::Duration;
-use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 /// Seconds from a flag; 0 means "off".
 fn seconds(flag: &str, value: f64) -> Result<Option<Duration>> {
@@ -66,14 +65,16 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
-            let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(
-                read(cert, "certificate")?,
-                read(key, "key")?,
-            ));
-            if let Some(ca) = &args.tls_client_ca {
-                tls = tls.client_ca_root(Certificate::from_pem(read(ca, "client CA")?));
-            }
-            Some(tls)
+            let (certificate, key) = (read(cert, "certificate")?, read(key, "key")?);
+            let client_ca = match &args.tls_client_ca {
+                Some(ca) => Some(read(ca, "client CA")?),
+                None => None,
+            };
+            Some(Tls {
+                certificate,
+                key,
+                client_ca,
+            })
         }
         _ => None,
     };

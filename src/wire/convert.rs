@@ -4,7 +4,7 @@
 //! the core cannot is an enum number no version of the API defines, which is reported
 //! like any other validation problem, with its field path.
 
-use crate::proto;
+use crate::wire::proto;
 use fluidity_solvers as core_plan;
 use fluidity_solvers as core;
 use fluidity_solvers::Violation;
@@ -198,6 +198,7 @@ pub fn scenario_to_proto(s: &core::Scenario) -> proto::Scenario {
     }
 }
 
+/// A plan as its protobuf message, field for field.
 pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
     proto::Plan {
         status: match p.status {
@@ -380,6 +381,7 @@ pub fn plan_from_proto(p: proto::Plan) -> Result<core_plan::Plan, String> {
     })
 }
 
+/// A violation as its protobuf message (`field`, `description`).
 pub fn violation_to_proto(v: &Violation) -> proto::Violation {
     proto::Violation {
         field: v.path.clone(),

@@ -1,7 +1,7 @@
 //! gRPC status codes that mean what they say, from the core's errors.
 
-use crate::convert::violation_to_proto;
-use crate::proto;
+use crate::wire::convert::violation_to_proto;
+use crate::wire::proto;
 use fluidity_solvers::{PlanError, Violation};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};

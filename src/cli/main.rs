@@ -5,7 +5,7 @@
 //! batch: some scenario failed), 2 usage, 3 infeasible (the plan with its diagnosis is
 //! still written), 130 a batch interrupted.
 
-mod cli;
+mod args;
 mod commands;
 mod input;
 mod output;
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: internal error (this is a bug in fluidity): {info}");
     }));
-    let args = cli::Cli::parse();
+    let args = args::Cli::parse();
     init_tracing();
     match std::panic::catch_unwind(|| commands::run(args)) {
         Ok(Ok(Outcome::Planned)) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 //! their best plan, no new scenario starts; what was written stays whole, nothing is
 //! half-written.
 
-use crate::cli::{BatchArgs, Format};
+use crate::args::{BatchArgs, Format};
 use crate::render::{self, Align};
 use crate::Outcome;
 use anyhow::{anyhow, Context, Result};

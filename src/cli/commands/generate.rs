@@ -1,6 +1,6 @@
 //! `fluidity generate`: a deterministic, feasible scenario of a given size.
 
-use crate::cli::GenerateArgs;
+use crate::args::GenerateArgs;
 use crate::{output, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::generate::{generate, Shape};

@@ -1,6 +1,6 @@
 //! `fluidity sweep BASE --resource R --factors ... | --levels ...`: a frontier.
 
-use crate::cli::{Format, SweepArgs};
+use crate::args::{Format, SweepArgs};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};

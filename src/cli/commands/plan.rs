@@ -1,7 +1,7 @@
 //! `fluidity plan FILE`: solve a scenario, in-process or on a server, and print or
 //! write the plan. Both paths print the same bytes for the same plan.
 
-use crate::cli::{Format, PlanArgs};
+use crate::args::{Format, PlanArgs};
 use crate::watch::Watch;
 use crate::{input, output, render, runtime, Outcome};
 use anyhow::{anyhow, Result};

@@ -1,6 +1,6 @@
 //! `fluidity compare BASE --variant FILE ...`: the base and its variants side by side.
 
-use crate::cli::{CompareArgs, Format};
+use crate::args::{CompareArgs, Format};
 use crate::{input, output, render, Outcome};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::compare::compare;
