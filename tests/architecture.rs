@@ -134,6 +134,16 @@ fn only_the_wire_modules_know_protobuf() {
 }
 
 #[test]
+fn html_is_written_by_the_template_engine_and_escaped_by_hand_only_in_the_charts() {
+    // The report's markup lives in templates/ (askama escapes every value); the SVG
+    // charts are the one hand-written markup, and escape their own text.
+    assert_eq!(users("src", "escape("), set(&["src/batch/svg.rs"]));
+    for needle in ["<table", "<tr>", "<h2", "<p>"] {
+        assert_eq!(users("src", needle), set(&[]), "{needle}");
+    }
+}
+
+#[test]
 fn output_files_are_written_only_atomically_through_files() {
     for needle in ["File::create", "fs::write", "OpenOptions"] {
         let writers = users("src", needle);

@@ -66,7 +66,8 @@ const MONTHS: &[&str] = &[
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-/// A feasible scenario of the given shape.
+/// A feasible scenario of the given shape. The same shape (seed included) gives the
+/// same scenario, byte for byte.
 pub fn generate(shape: Shape) -> Scenario {
     let mut d = Dice(shape.seed ^ 0x5EED_F1D1_7000_0000);
     let n_t = shape.periods.max(1);
@@ -100,7 +101,46 @@ pub fn generate(shape: Shape) -> Scenario {
             initiatives[k].requirements.insert(id.clone(), 1.0);
         }
     }
+    let resources = resources(&mut d, &resource_ids, &initiatives, n_t);
+    let groups = owner_floors(&initiatives);
+    let dependencies = dependencies(&mut d, &initiatives);
 
+    // A few priority tiers on larger scenarios ("compliance even over growth").
+    if initiatives.len() >= 20 {
+        for (k, init) in initiatives.iter_mut().enumerate() {
+            if k % 17 == 3 {
+                init.tier = 1;
+            }
+        }
+    }
+
+    Scenario {
+        name: format!(
+            "generated {}x{}x{} seed {}",
+            shape.initiatives, shape.resources, shape.periods, shape.seed
+        ),
+        periods,
+        resources,
+        initiatives,
+        groups,
+        dependencies,
+        policy: Policy {
+            tier_tolerance: Some(0.05),
+            time_limit_seconds: None,
+            solver: String::new(),
+            mip_gap: None,
+        },
+    }
+}
+
+/// The resources, with capacity that leaves room above today's use in every period
+/// (less in a holiday period two thirds in).
+fn resources(
+    d: &mut Dice,
+    resource_ids: &[String],
+    initiatives: &[Initiative],
+    n_t: usize,
+) -> Vec<Resource> {
     // Today's use per resource; capacity leaves room above it in every period.
     let use_now: Vec<f64> = resource_ids
         .iter()
@@ -112,7 +152,7 @@ pub fn generate(shape: Shape) -> Scenario {
         })
         .collect();
     let dip = if n_t >= 3 { Some(n_t * 2 / 3) } else { None };
-    let resources: Vec<Resource> = resource_ids
+    resource_ids
         .iter()
         .enumerate()
         .map(|(r, id)| {
@@ -149,9 +189,11 @@ pub fn generate(shape: Shape) -> Scenario {
                 max_churn: (r == 0).then_some(0.2),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // One engineering floor per owner: half of what the owner's initiatives use today.
+/// One engineering floor per owner: half of what the owner's initiatives use today.
+fn owner_floors(initiatives: &[Initiative]) -> Vec<Group> {
     let mut groups = Vec::new();
     for owner in OWNERS {
         let members: Vec<&Initiative> = initiatives.iter().filter(|i| i.owner == *owner).collect();
@@ -169,8 +211,11 @@ pub fn generate(shape: Shape) -> Scenario {
             });
         }
     }
+    groups
+}
 
-    // Dependencies between pairs, with a ratio today's activity satisfies.
+/// Dependencies between pairs, with a ratio today's activity satisfies.
+fn dependencies(d: &mut Dice, initiatives: &[Initiative]) -> Vec<Dependency> {
     let mut dependencies = Vec::new();
     let n_i = initiatives.len();
     let mut seen = std::collections::BTreeSet::new();
@@ -186,33 +231,7 @@ pub fn generate(shape: Shape) -> Scenario {
             ratio: Some((needed * 1.25).max(1.0).ceil()),
         });
     }
-
-    // A few priority tiers on larger scenarios ("compliance even over growth").
-    if n_i >= 20 {
-        for (k, init) in initiatives.iter_mut().enumerate() {
-            if k % 17 == 3 {
-                init.tier = 1;
-            }
-        }
-    }
-
-    Scenario {
-        name: format!(
-            "generated {}x{}x{} seed {}",
-            shape.initiatives, shape.resources, shape.periods, shape.seed
-        ),
-        periods,
-        resources,
-        initiatives,
-        groups,
-        dependencies,
-        policy: Policy {
-            tier_tolerance: Some(0.05),
-            time_limit_seconds: None,
-            solver: String::new(),
-            mip_gap: None,
-        },
-    }
+    dependencies
 }
 
 fn initiative(d: &mut Dice, k: usize, resources: &[String], integral_share: f64) -> Initiative {

@@ -248,6 +248,25 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
         Err(problems) => return entry(Outcome::Failed(problems)),
     };
     let mut problems = Vec::new();
+    let comparison = what_ifs(job, &scenario, planner, &mut problems);
+    let sweeps = frontiers(job, &scenario, planner, &mut problems);
+    entry(Outcome::Planned(Box::new(Planned {
+        scenario,
+        plan,
+        comparison,
+        sweeps,
+        problems,
+    })))
+}
+
+/// The scenario against its variant files' variants; None without variants or when
+/// any is wrong (each problem goes to `problems`).
+fn what_ifs(
+    job: &Job,
+    scenario: &Scenario,
+    planner: &dyn Planner,
+    problems: &mut Vec<String>,
+) -> Option<Comparison> {
     let mut variants = Vec::new();
     for path in &job.variants {
         let label = path
@@ -262,22 +281,31 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
             Err(e) => problems.push(format!("{label}: {e}")),
         }
     }
-    let invalid: Vec<String> = fluidity_solvers::whatif::variant::check_all(&scenario, &variants)
+    let invalid: Vec<String> = fluidity_solvers::whatif::variant::check_all(scenario, &variants)
         .iter()
         .map(|v| v.to_string())
         .collect();
-    let comparison = if variants.is_empty() || !invalid.is_empty() {
+    if variants.is_empty() || !invalid.is_empty() {
         problems.extend(invalid);
         None
     } else {
-        match planner.compare(&scenario, &variants) {
+        match planner.compare(scenario, &variants) {
             Ok(c) => Some(c),
             Err(e) => {
                 problems.push(format!("variants: {e}"));
                 None
             }
         }
-    };
+    }
+}
+
+/// The scenario's frontiers, one per sweep file (each problem goes to `problems`).
+fn frontiers(
+    job: &Job,
+    scenario: &Scenario,
+    planner: &dyn Planner,
+    problems: &mut Vec<String>,
+) -> Vec<(String, Sweep)> {
     let mut sweeps = Vec::new();
     for path in &job.sweeps {
         let label = path
@@ -293,20 +321,14 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
                 (true, false) => (Parameter::ReserveLevel, spec.levels),
                 _ => return Err("give either factors or levels".to_string()),
             };
-            planner.sweep(&scenario, &spec.resource, parameter, &values)
+            planner.sweep(scenario, &spec.resource, parameter, &values)
         });
         match result {
             Ok(s) => sweeps.push((label.trim_end_matches(".json").to_string(), s)),
             Err(e) => problems.push(format!("{label}: {e}")),
         }
     }
-    entry(Outcome::Planned(Box::new(Planned {
-        scenario,
-        plan,
-        comparison,
-        sweeps,
-        problems,
-    })))
+    sweeps
 }
 
 /// Plans one job; a panic (a bug) fails that scenario with its message instead of

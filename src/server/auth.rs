@@ -132,7 +132,8 @@ impl Auth {
     /// Reads the token file at `path`.
     ///
     /// # Errors
-    /// [`TokenFileError`], as [`Tokens::load`].
+    /// [`TokenFileError`] when the file cannot be read or any line is wrong (all of
+    /// them listed).
     pub fn load(path: &Path) -> Result<Auth, TokenFileError> {
         Ok(Auth {
             path: path.to_path_buf(),
@@ -199,6 +200,9 @@ where
         self.inner.poll_ready(cx)
     }
 
+    /// Long because it is the layer's gates in order, each answering or passing on:
+    /// the deadline read, the content type, the token, an unknown path counted, the
+    /// deadline enforced around the inner service.
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         let received = std::time::Instant::now();
         let deadline = super::deadline::from_headers(request.headers(), received);

@@ -148,6 +148,9 @@ pub enum ServeError {
 /// # Errors
 /// [`ServeError`] when the server cannot start (bad TLS configuration) or its
 /// transport fails; a shutdown is `Ok`.
+///
+/// Long because it is one builder chain (services, HTTP/2 limits, TLS, the layers in
+/// their order, the incoming connections) and the shutdown that races it.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,

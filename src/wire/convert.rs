@@ -10,6 +10,8 @@ use fluidity_solvers as core;
 use fluidity_solvers::Violation;
 
 /// A wire scenario as the core's, or the problems that stop it being one.
+///
+/// Long because it maps every field of every message of the scenario, one line each.
 pub fn scenario_from_proto(s: proto::Scenario) -> Result<core::Scenario, Vec<Violation>> {
     let mut problems = Vec::new();
     let initiatives = s
@@ -115,6 +117,8 @@ pub fn scenario_from_proto(s: proto::Scenario) -> Result<core::Scenario, Vec<Vio
 }
 
 /// The core's scenario on the wire (the CLI as a client sends what it read).
+///
+/// Long because it maps every field of every message of the scenario, one line each.
 pub fn scenario_to_proto(s: &core::Scenario) -> proto::Scenario {
     proto::Scenario {
         name: s.name.clone(),
@@ -199,6 +203,8 @@ pub fn scenario_to_proto(s: &core::Scenario) -> proto::Scenario {
 }
 
 /// A plan as its protobuf message, field for field.
+///
+/// Long because it maps every field of every message of the plan, one line each.
 pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
     proto::Plan {
         status: match p.status {
@@ -284,6 +290,8 @@ pub fn plan_to_proto(p: &core_plan::Plan) -> proto::Plan {
 
 /// A plan from the wire as the core's, so a plan fetched from a server prints exactly
 /// as one solved in-process. Fails only on an enum number this build does not know.
+///
+/// Long because it maps every field of every message of the plan, one line each.
 pub fn plan_from_proto(p: proto::Plan) -> Result<core_plan::Plan, String> {
     let status = match proto::Status::try_from(p.status) {
         Ok(proto::Status::Optimal) => core_plan::Status::Optimal,

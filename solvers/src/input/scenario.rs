@@ -219,7 +219,7 @@ pub struct Group {
     pub max: Option<f64>,
 }
 
-/// `initiative` can run only as far as `requires` runs: a[initiative] <= ratio * a[requires].
+/// `initiative` can run only as far as `requires` runs: `a[initiative] <= ratio * a[requires]`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Dependency {
@@ -229,7 +229,7 @@ pub struct Dependency {
     /// The initiative it depends on (an initiative id).
     #[serde(default, deserialize_with = "proto_json::or_default")]
     pub requires: String,
-    /// activity[initiative] <= ratio x activity[requires]; absent: 1.
+    /// `activity[initiative] <= ratio x activity[requires]`; absent: 1.
     #[serde(
         default,
         deserialize_with = "proto_json::optional_double",

@@ -6,7 +6,8 @@
 use crate::lp::formulation::{Formulation, Stage};
 use crate::lp::{Cmp, LinearProgram, Sense};
 use crate::model::Model;
-use crate::{validate, Backend, PlanError, PlanOptions, Scenario};
+use crate::solve::backend::Backend;
+use crate::{validate, PlanError, PlanOptions, Scenario};
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -95,6 +96,9 @@ fn number(x: f64) -> String {
     format!("{x:?}")
 }
 
+/// The program as free MPS. Long because it writes the format's sections in its
+/// order (NAME, OBJSENSE, ROWS, COLUMNS with markers around integers, RHS, BOUNDS), each a
+/// short loop.
 fn mps(lp: &LinearProgram, columns: &[String], rows: &[String], name: &str) -> String {
     let mps_char = |c: char| c.is_ascii_graphic();
     let columns = safe_names(columns, mps_char, "C");
@@ -182,6 +186,8 @@ fn mps(lp: &LinearProgram, columns: &[String], rows: &[String], name: &str) -> S
     out
 }
 
+/// The program as CPLEX LP. Long because it writes the format's sections, as `mps` does,
+/// in order (objective, Subject To, Bounds, General).
 fn lp(lp: &LinearProgram, columns: &[String], rows: &[String], name: &str) -> String {
     // CPLEX LP names: letters, digits and !"#$%&()/,.;?@_`'{}|~, not starting with a
     // digit or a period; square brackets become parentheses.

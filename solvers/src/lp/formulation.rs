@@ -178,73 +178,12 @@ impl Formulation {
                 )
             },
         );
-        let (n_i, n_t) = (model.initiatives(), model.periods());
 
-        let mut segment_first = Array2::zeros((n_i, n_t));
-        for i in 0..n_i {
-            for t in 0..n_t {
-                if fills_itself(model, i) {
-                    segment_first[[i, t]] = activity[[i, t]];
-                    continue;
-                }
-                segment_first[[i, t]] = lp.columns.len();
-                // A slice that ends at or below the activity's floor is full in every
-                // plan. Saying so keeps the fill in order where the curve is not
-                // concave: a locked initiative past its curve's end has an open slice
-                // worth 0 after a last slice that may be worth less than 0.
-                let mut end = 0.0;
-                for slice in &model.curves[i] {
-                    end += slice.len;
-                    let lower = if end <= model.lo[i] { slice.len } else { 0.0 };
-                    lp.column(lower, slice.len, 0.0);
-                }
-            }
-        }
-
-        let mut capacity_rows = Array2::from_elem((model.resources(), n_t), None);
-        for r in 0..model.resources() {
-            for t in 0..n_t {
-                let terms = use_terms(model, &activity, r, t);
-                if !terms.is_empty() {
-                    let rhs = model.allocatable[[r, t]];
-                    capacity_rows[[r, t]] =
-                        Some(lp.row(RowKind::Capacity { r, t }, terms, Cmp::Le, rhs));
-                }
-            }
-        }
-        for i in 0..n_i {
-            let slices = model.curves[i].len();
-            if slices == 0 || fills_itself(model, i) {
-                continue;
-            }
-            for t in 0..n_t {
-                let first = segment_first[[i, t]];
-                let mut terms = vec![(activity[[i, t]], 1.0)];
-                terms.extend((first..first + slices).map(|s| (s, -1.0)));
-                lp.row(RowKind::Segments { i, t }, terms, Cmp::Eq, 0.0);
-            }
-        }
+        let segment_first = add_segment_columns(&mut lp, model, &activity);
+        let capacity_rows = add_capacity_rows(&mut lp, model, &activity);
+        add_segment_rows(&mut lp, model, &activity, &segment_first);
         add_structural_rows(&mut lp, model, &activity, &flow);
-        for r in 0..model.resources() {
-            if let Some(limit) = &model.churn_limit[r] {
-                for t in 0..n_t {
-                    let terms = churn_terms(model, &flow, r, t);
-                    lp.row(RowKind::Churn { r, t }, terms, Cmp::Le, limit[t]);
-                }
-            }
-        }
-        for (g, group) in model.groups.iter().enumerate() {
-            for t in 0..n_t {
-                if let Some(min) = group.min {
-                    let terms = group_terms(model, &activity, g, t);
-                    lp.row(RowKind::GroupMin { g, t }, terms, Cmp::Ge, min);
-                }
-                if let Some(max) = group.max {
-                    let terms = group_terms(model, &activity, g, t);
-                    lp.row(RowKind::GroupMax { g, t }, terms, Cmp::Le, max);
-                }
-            }
-        }
+        add_churn_and_group_rows(&mut lp, model, &activity, &flow);
 
         let mut formulation = Formulation {
             lp,
@@ -377,4 +316,109 @@ fn lean_activity_bounds(model: &Model, i: usize, (lo, hi): (f64, f64)) -> (f64, 
         hi
     };
     (lower, upper)
+}
+
+/// The segment fill columns s[i,t,k]; per (i, t) the first one's index (the activity
+/// column itself for an initiative that fills itself).
+fn add_segment_columns(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity: &Array2<usize>,
+) -> Array2<usize> {
+    let (n_i, n_t) = (model.initiatives(), model.periods());
+    let mut segment_first = Array2::zeros((n_i, n_t));
+    for i in 0..n_i {
+        for t in 0..n_t {
+            if fills_itself(model, i) {
+                segment_first[[i, t]] = activity[[i, t]];
+                continue;
+            }
+            segment_first[[i, t]] = lp.columns.len();
+            // A slice that ends at or below the activity's floor is full in every
+            // plan. Saying so keeps the fill in order where the curve is not
+            // concave: a locked initiative past its curve's end has an open slice
+            // worth 0 after a last slice that may be worth less than 0.
+            let mut end = 0.0;
+            for slice in &model.curves[i] {
+                end += slice.len;
+                let lower = if end <= model.lo[i] { slice.len } else { 0.0 };
+                lp.column(lower, slice.len, 0.0);
+            }
+        }
+    }
+    segment_first
+}
+
+/// `capacity[r@t]`: use within allocatable capacity; per (r, t) the row's index
+/// (None where nothing uses the resource).
+fn add_capacity_rows(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity: &Array2<usize>,
+) -> Array2<Option<usize>> {
+    let n_t = model.periods();
+    let mut capacity_rows = Array2::from_elem((model.resources(), n_t), None);
+    for r in 0..model.resources() {
+        for t in 0..n_t {
+            let terms = use_terms(model, activity, r, t);
+            if !terms.is_empty() {
+                let rhs = model.allocatable[[r, t]];
+                capacity_rows[[r, t]] =
+                    Some(lp.row(RowKind::Capacity { r, t }, terms, Cmp::Le, rhs));
+            }
+        }
+    }
+    capacity_rows
+}
+
+/// `segments[i@t]`: the activity is the sum of its segment fills.
+fn add_segment_rows(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity: &Array2<usize>,
+    segment_first: &Array2<usize>,
+) {
+    let (n_i, n_t) = (model.initiatives(), model.periods());
+    for i in 0..n_i {
+        let slices = model.curves[i].len();
+        if slices == 0 || fills_itself(model, i) {
+            continue;
+        }
+        for t in 0..n_t {
+            let first = segment_first[[i, t]];
+            let mut terms = vec![(activity[[i, t]], 1.0)];
+            terms.extend((first..first + slices).map(|s| (s, -1.0)));
+            lp.row(RowKind::Segments { i, t }, terms, Cmp::Eq, 0.0);
+        }
+    }
+}
+
+/// `churn[r@t]`, `groupMin[g@t]` and `groupMax[g@t]`.
+fn add_churn_and_group_rows(
+    lp: &mut LinearProgram,
+    model: &Model,
+    activity: &Array2<usize>,
+    flow: &Array2<Option<(usize, usize)>>,
+) {
+    let n_t = model.periods();
+    for r in 0..model.resources() {
+        if let Some(limit) = &model.churn_limit[r] {
+            for t in 0..n_t {
+                let terms = churn_terms(model, flow, r, t);
+                lp.row(RowKind::Churn { r, t }, terms, Cmp::Le, limit[t]);
+            }
+        }
+    }
+    for (g, group) in model.groups.iter().enumerate() {
+        for t in 0..n_t {
+            if let Some(min) = group.min {
+                let terms = group_terms(model, activity, g, t);
+                lp.row(RowKind::GroupMin { g, t }, terms, Cmp::Ge, min);
+            }
+            if let Some(max) = group.max {
+                let terms = group_terms(model, activity, g, t);
+                lp.row(RowKind::GroupMax { g, t }, terms, Cmp::Le, max);
+            }
+        }
+    }
 }

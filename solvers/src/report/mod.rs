@@ -37,6 +37,9 @@ pub struct Provenance {
 const ROUND_OFF: f64 = 1e-12;
 
 /// The plan of activities `a[i,t]` with capacity shadow prices `price[r,t]`.
+///
+/// Long because it assembles the whole answer, field by field of `Plan`; each
+/// number is computed by its own function.
 pub fn plan(
     model: &Model,
     activities: &Array2<f64>,
@@ -215,6 +218,9 @@ pub fn baseline(model: &Model) -> Baseline {
 }
 
 /// Names of the constraints activities `a` break, in the model document's order.
+///
+/// Long because it checks every constraint family of the model document in turn,
+/// each a short loop (the order of the names is the document's).
 pub fn violations(model: &Model, a: &Array2<f64>) -> Vec<String> {
     use crate::lp::RowKind::*;
     let broken_le = |lhs: f64, rhs: f64| lhs > rhs + 1e-9 * rhs.abs().max(1.0);

@@ -76,7 +76,7 @@ pub struct InitiativePlan {
     /// weight_t x the `perUnit` of the segment it would fill (0 past the curve's end).
     pub marginal_value: Vec<f64>,
     /// Per period: what one unit of activity's resources are worth at the plan's
-    /// prices, sum_r A[i,r] x shadowPrice[r,t] (0 for a whole-unit plan: no prices).
+    /// prices, `sum_r A[i,r] x shadowPrice[r,t]` (0 for a whole-unit plan: no prices).
     pub resource_cost: Vec<f64>,
     /// The initiative's own constraint that holds its end-of-horizon activity where
     /// the prices alone would not (`max[x@dec]`, `rampDown[x@dec]`,

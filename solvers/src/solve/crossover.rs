@@ -34,6 +34,10 @@ const CLEAR: f64 = 1e-6;
 ///
 /// Errors: lp_solve's, when the rounds of guessing run out and it solves the whole
 /// program (a time limit, a cancellation, or what a fresh solve of it says).
+///
+/// Long because it is one loop of guess, solve, check and release, whose state (the
+/// held columns, the rows set aside, the kept lp_solve model) is what each round
+/// changes.
 pub(crate) fn vertex(
     lp: &LinearProgram,
     interior: &Solution,

@@ -70,6 +70,10 @@ pub fn diagnose(model: &Model, time_limit: Option<f64>) -> Result<Diagnosis, Sol
     Ok(diagnosis)
 }
 
+/// The elastic program of `model`: every relaxable row with its slack.
+///
+/// Long because it lists the model document's relaxable constraint families one after
+/// another, each a short loop in the document's order (the order of the diagnosis).
 fn elastic(model: &Model) -> Elastic {
     let mut lp = LinearProgram::new(Sense::Minimise);
     let free_cap = model.free_activity_cap();

@@ -173,11 +173,21 @@ impl Clock {
 /// The program as the chosen backends will solve it: without the bounds other rows
 /// imply for Clarabel (to which every bound is a row), with them for a simplex.
 fn formulate(model: &Model, named: Option<Backend>) -> (Formulation, Solvers) {
+    let started = Instant::now();
+    let span = tracing::debug_span!("formulate").entered();
     let mut formulation = Formulation::new(model);
     let solvers = Solvers::choose(named, model, formulation.lp.columns.len());
     if solvers.primal == Backend::Clarabel {
         formulation.drop_implied_bounds(model);
     }
+    drop(span);
+    tracing::debug!(
+        columns = formulation.lp.columns.len(),
+        rows = formulation.lp.rows.len(),
+        primal = solvers.primal.name(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "formulated"
+    );
     (formulation, solvers)
 }
 
@@ -234,6 +244,10 @@ impl WarmStart {
 
 /// Formulates `model` and runs every stage, starting each from what `warm` kept of
 /// the same stage, and leaving its own for the next solve.
+///
+/// Long because it is the stage loop itself: each step is a call, and what passes
+/// from stage to stage (the kept solver, the last point, whether a tier was cut
+/// short) lives here.
 pub fn solve(
     model: &Model,
     named: Option<Backend>,
@@ -251,17 +265,7 @@ pub fn solve(
             progress,
         },
     };
-    let (mut formulation, solvers) = {
-        let _span = tracing::debug_span!("formulate").entered();
-        formulate(model, named)
-    };
-    tracing::debug!(
-        columns = formulation.lp.columns.len(),
-        rows = formulation.lp.rows.len(),
-        primal = solvers.primal.name(),
-        elapsed_ms = clock.started.elapsed().as_secs_f64() * 1e3,
-        "formulated"
-    );
+    let (mut formulation, solvers) = formulate(model, named);
     let stages: Vec<Stage> = model
         .tiers()
         .into_iter()
@@ -300,7 +304,7 @@ pub fn solve(
         // Prices solved beside a stage whose floors were loosened since are another
         // program's.
         let early_prices = early_prices.filter(|_| !loosened);
-        let mut solution = match result {
+        let solution = match result {
             Ok(solution) => solution,
             Err(failure) => {
                 return stage_failed(
@@ -320,43 +324,19 @@ pub fn solve(
             carried = Some(primal);
         }
         if stage == Stage::Final {
-            let mut plan = if solution.proven_optimal {
-                let (duals, solver) = final_prices(
-                    solution.duals.take(),
-                    used,
-                    solvers,
-                    early_prices,
-                    &formulation,
-                    &clock,
-                );
-                let bound = solution
-                    .bound
-                    .unwrap_or_else(|| formulation.lp.objective_at(&solution.x));
-                solved(
-                    &formulation,
-                    &solution.x,
-                    duals.as_deref(),
-                    !tier_cut_short,
-                    bound,
-                    number,
-                    solver,
-                )
-            } else {
-                let bound = solution
-                    .bound
-                    .unwrap_or_else(|| relaxation_bound(&mut formulation, model, &solution.x));
-                solved(
-                    &formulation,
-                    &solution.x,
-                    None,
-                    false,
-                    bound,
-                    number,
-                    used.name().to_string(),
-                )
+            let last = LastStage {
+                solution,
+                used,
+                early_prices,
+                number,
+                tier_cut_short,
             };
-            plan.tier_cut_short = tier_cut_short;
-            return Ok(Outcome::Solved(plan));
+            return Ok(Outcome::Solved(last.plan(
+                solvers,
+                &mut formulation,
+                model,
+                &clock,
+            )));
         }
         if let Stage::Tier(tier) = stage {
             tier_cut_short |= !solution.proven_optimal;
@@ -376,6 +356,62 @@ struct Tried {
     early_prices: Option<Option<Vec<f64>>>,
     /// Whether tier floors were loosened (the early prices are then of another program).
     loosened: bool,
+}
+
+/// The final stage solved, and what its plan needs besides.
+struct LastStage {
+    solution: Solution,
+    used: Backend,
+    early_prices: Option<Option<Vec<f64>>>,
+    number: u32,
+    tier_cut_short: bool,
+}
+
+impl LastStage {
+    /// The plan: a proven optimum with its prices (`final_prices`) and its bound, or a
+    /// stopped search's point with the bound it proved (else the relaxation's).
+    fn plan(
+        mut self,
+        solvers: Solvers,
+        formulation: &mut Formulation,
+        model: &Model,
+        clock: &Clock,
+    ) -> Solved {
+        let x = &self.solution.x;
+        let mut plan = if self.solution.proven_optimal {
+            let (duals, solver) = final_prices(
+                self.solution.duals.take(),
+                self.used,
+                solvers,
+                self.early_prices,
+                formulation,
+                clock,
+            );
+            let bound = self
+                .solution
+                .bound
+                .unwrap_or_else(|| formulation.lp.objective_at(x));
+            let vertex = !self.tier_cut_short;
+            solved(
+                formulation,
+                x,
+                duals.as_deref(),
+                vertex,
+                bound,
+                self.number,
+                solver,
+            )
+        } else {
+            let bound = self
+                .solution
+                .bound
+                .unwrap_or_else(|| relaxation_bound(formulation, model, x));
+            let solver = self.used.name().to_string();
+            solved(formulation, x, None, false, bound, self.number, solver)
+        };
+        plan.tier_cut_short = self.tier_cut_short;
+        plan
+    }
 }
 
 /// Solves stage `n` (with its pricing solve beside it). The earlier tiers' floors came

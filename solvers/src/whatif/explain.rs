@@ -174,6 +174,9 @@ pub fn explain(
 
 /// [`explain`], on `how.jobs` threads, telling `how.progress` as it goes. The answer
 /// is the same whatever the number of threads (each initiative's search is its own).
+///
+/// Long because it owns the threads: the base plan, the work queue, the workers, the
+/// progress count and the answers put back in scenario order.
 pub fn explain_with(
     scenario: &Scenario,
     only: &[String],
@@ -597,7 +600,7 @@ impl Search<'_> {
                 initiative.min = Some(0.0);
                 let mut model = Model::new(&scenario);
                 model.end_cap[self.i] = 0.0;
-                crate::plan_model(
+                crate::planning::plan_model(
                     &scenario,
                     model,
                     self.options,

@@ -18,28 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub fn run(args: BatchArgs) -> Result<Outcome> {
-    if !args.dir.is_dir() {
-        return Err(anyhow!("{} is not a folder", args.dir.display()));
-    }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    // Plans written among the scenarios would overwrite one named like an output
-    // (`q4.plan.json` is also q4's plan) and be read as scenarios by the next run.
-    let same_folder = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
-    if same_folder(&args.dir, &args.out) {
-        return Err(anyhow!(
-            "--out {} is the scenario folder: plans written there would overwrite \
-             scenarios and be read as scenarios next time; give another folder",
-            args.out.display()
-        ));
-    }
-    remove_stale_temporaries(&args.out);
-    let (jobs, orphans) = batch::discover(&args.dir)
-        .with_context(|| format!("cannot read {}", args.dir.display()))?;
-    if jobs.is_empty() && orphans.is_empty() {
-        return Err(anyhow!("{} holds no scenario (*.json)", args.dir.display()));
-    }
-
+    let (jobs, orphans) = prepare(&args)?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone())
@@ -50,34 +29,10 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
 
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} scenarios  {elapsed_precise}  {msg}",
-            )
-            .expect("a valid template"),
-        );
-        bar
-    });
-    // In process, a stop also interrupts the whole-unit searches under way: each ends
-    // with its best plan found (FEASIBLE, with its gap) instead of running on.
-    let planner: Box<dyn Planner> = match args.remote.endpoint() {
-        Some(endpoint) => Box::new(Remote::connect(&endpoint).context("cannot reach the server")?),
-        None => Box::new(InProcess(PlanOptions {
-            limits: args.limits.limits(),
-            time_limit: None,
-            cancel: Cancel::default().with_interrupt(stop.clone()),
-            progress: bar.clone().map(|bar| {
-                let show: Arc<Progress> = Arc::new(move |report: &ProgressReport| {
-                    if report.elapsed >= 1.0 {
-                        bar.set_message(crate::watch::describe(report));
-                    }
-                });
-                show
-            }),
-        })),
-    };
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress_bar(jobs.len()));
+    let planner = planner(&args, &stop, bar.as_ref())?;
     let write_errors = std::sync::Mutex::new(Vec::new());
     let done = |entry: &Entry| {
         if let Err(e) = batch::write_entry(&args.out, entry) {
@@ -120,6 +75,75 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         .with_context(|| format!("cannot write to {}", args.out.display()))?;
 
     print_summary(&entries, args.format);
+    Ok(outcome(&entries, &args))
+}
+
+/// The scenario folder's jobs (and files that are not scenarios), after checking
+/// that the output folder can be made and is not the scenario folder, and clearing
+/// temporary files a killed run left there.
+fn prepare(args: &BatchArgs) -> Result<(Vec<batch::Job>, Vec<Entry>)> {
+    if !args.dir.is_dir() {
+        return Err(anyhow!("{} is not a folder", args.dir.display()));
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Plans written among the scenarios would overwrite one named like an output
+    // (`q4.plan.json` is also q4's plan) and be read as scenarios by the next run.
+    let same_folder = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same_folder(&args.dir, &args.out) {
+        return Err(anyhow!(
+            "--out {} is the scenario folder: plans written there would overwrite \
+             scenarios and be read as scenarios next time; give another folder",
+            args.out.display()
+        ));
+    }
+    remove_stale_temporaries(&args.out);
+    let (jobs, orphans) = batch::discover(&args.dir)
+        .with_context(|| format!("cannot read {}", args.dir.display()))?;
+    if jobs.is_empty() && orphans.is_empty() {
+        return Err(anyhow!("{} holds no scenario (*.json)", args.dir.display()));
+    }
+    Ok((jobs, orphans))
+}
+
+fn progress_bar(scenarios: usize) -> ProgressBar {
+    let bar = ProgressBar::new(scenarios as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios  {elapsed_precise}  {msg}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+/// A server's planner with `--server`, else this process's. In process, a stop also
+/// interrupts the whole-unit searches under way: each ends with its best plan found
+/// (FEASIBLE, with its gap) instead of running on.
+fn planner(
+    args: &BatchArgs,
+    stop: &Arc<AtomicBool>,
+    bar: Option<&ProgressBar>,
+) -> Result<Box<dyn Planner>> {
+    Ok(match args.remote.endpoint() {
+        Some(endpoint) => Box::new(Remote::connect(&endpoint).context("cannot reach the server")?),
+        None => Box::new(InProcess(PlanOptions {
+            limits: args.limits.limits(),
+            time_limit: None,
+            cancel: Cancel::default().with_interrupt(stop.clone()),
+            progress: bar.cloned().map(|bar| {
+                let show: Arc<Progress> = Arc::new(move |report: &ProgressReport| {
+                    if report.elapsed >= 1.0 {
+                        bar.set_message(crate::watch::describe(report));
+                    }
+                });
+                show
+            }),
+        })),
+    })
+}
+
+/// The run's closing line on stderr, and its exit: some failed, else some
+/// infeasible, else planned.
+fn outcome(entries: &[Entry], args: &BatchArgs) -> Outcome {
     let failed = entries
         .iter()
         .filter(|e| e.status_word() == "FAILED")
@@ -135,13 +159,13 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         args.out.join("summary.csv").display(),
         args.out.join("report.html").display()
     );
-    Ok(if failed > 0 {
+    if failed > 0 {
         Outcome::SomeFailed
     } else if infeasible > 0 {
         Outcome::Infeasible
     } else {
         Outcome::Planned
-    })
+    }
 }
 
 /// The summary on stdout: a table, or JSON rows.

@@ -50,11 +50,9 @@ fn arrival_limits(args: &ServeArgs) -> Result<ArrivalLimits> {
     })
 }
 
-fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
-}
-
-pub fn run(args: ServeArgs) -> Result<Outcome> {
+/// The server's configuration from the flags, every flag checked (a clear error
+/// names the flag).
+fn config(args: &ServeArgs) -> Result<ServerConfig> {
     let auth = args.auth_tokens.as_deref().map(Auth::load).transpose()?;
     if auth.is_none() && !args.addr.ip().is_loopback() && !args.insecure_public {
         return Err(anyhow!(
@@ -63,21 +61,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
             args.addr
         ));
     }
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            let (certificate, key) = (read(cert, "certificate")?, read(key, "key")?);
-            let client_ca = match &args.tls_client_ca {
-                Some(ca) => Some(read(ca, "client CA")?),
-                None => None,
-            };
-            Some(Tls {
-                certificate,
-                key,
-                client_ca,
-            })
-        }
-        _ => None,
-    };
+    let tls = tls(args)?;
     if !(args.max_solve_seconds.is_finite()
         && args.max_solve_seconds > 0.0
         && args.max_solve_seconds <= MOST_SECONDS)
@@ -124,11 +108,40 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         )?
         // 0: no limit (a year is none in practice, and keeps the timer in range).
         .unwrap_or(Duration::from_secs(365 * 24 * 3600)),
-        arrival: arrival_limits(&args)?,
+        arrival: arrival_limits(args)?,
         metrics: defaults.metrics.clone(),
         before_solve: None,
         before_check: None,
     };
+    Ok(config)
+}
+
+/// The TLS identity from `--tls-cert`, `--tls-key` (and `--tls-client-ca`); None
+/// without a certificate and key.
+fn tls(args: &ServeArgs) -> Result<Option<Tls>> {
+    Ok(match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let (certificate, key) = (read(cert, "certificate")?, read(key, "key")?);
+            let client_ca = match &args.tls_client_ca {
+                Some(ca) => Some(read(ca, "client CA")?),
+                None => None,
+            };
+            Some(Tls {
+                certificate,
+                key,
+                client_ca,
+            })
+        }
+        _ => None,
+    })
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+pub fn run(args: ServeArgs) -> Result<Outcome> {
+    let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

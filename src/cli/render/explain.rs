@@ -10,6 +10,8 @@ use fluidity_solvers::Scenario;
 use fluidity_solvers::{Change, Status};
 use std::fmt::Write;
 
+/// An explanation for a person: a table of decisions with their flip factors and
+/// forced costs, a sentence per change, and the caveats that apply.
 pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {
     let mut out = String::new();
     if x.status == Status::Infeasible {
@@ -24,46 +26,7 @@ pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {
         "What would change each decision in {name} (objective {}):",
         num(x.objective)
     );
-    let rows: Vec<Vec<String>> = x
-        .initiatives
-        .iter()
-        .map(|e| {
-            vec![
-                e.id.clone(),
-                change(e.change).to_string(),
-                num(e.end),
-                num(e.marginal_value),
-                num(e.resource_cost),
-                flip(e, Direction::More),
-                flip(e, Direction::Less),
-                forced(e),
-            ]
-        })
-        .collect();
-    table(
-        &mut out,
-        &[
-            "initiative",
-            "change",
-            "last period",
-            "earns/unit",
-            "resources/unit",
-            "more if value x",
-            "less if value x",
-            "the other decision costs",
-        ],
-        &[
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-            Align::Left,
-            Align::Left,
-        ],
-        &rows,
-    );
+    decisions(&mut out, x);
     let sentences: Vec<String> = x
         .initiatives
         .iter()
@@ -94,6 +57,50 @@ pub fn explanation(name: &str, scenario: &Scenario, x: &Explanation) -> String {
         );
     }
     out
+}
+
+/// One row per initiative: its decision, margins, flip factors and forced cost.
+fn decisions(out: &mut String, x: &Explanation) {
+    let rows: Vec<Vec<String>> = x
+        .initiatives
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.clone(),
+                change(e.change).to_string(),
+                num(e.end),
+                num(e.marginal_value),
+                num(e.resource_cost),
+                flip(e, Direction::More),
+                flip(e, Direction::Less),
+                forced(e),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "initiative",
+            "change",
+            "last period",
+            "earns/unit",
+            "resources/unit",
+            "more if value x",
+            "less if value x",
+            "the other decision costs",
+        ],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+        ],
+        &rows,
+    );
 }
 
 fn change(c: Change) -> &'static str {

@@ -5,6 +5,8 @@ use super::{num, table, Align};
 use fluidity_solvers::whatif::sweep::{Parameter, Sweep};
 use std::fmt::Write;
 
+/// A frontier for a person: the objective at each point, where the bottleneck or
+/// price changes, and how far each of the base plan's prices holds.
 pub fn frontier(base_name: &str, s: &Sweep) -> String {
     let mut out = String::new();
     let what = match s.parameter {
@@ -16,6 +18,21 @@ pub fn frontier(base_name: &str, s: &Sweep) -> String {
         "Frontier of {base_name} over the {what} of {}",
         s.resource
     );
+    points(&mut out, s, what);
+    let _ = writeln!(out, "\nChanges along the frontier");
+    if s.changes.is_empty() {
+        let _ = writeln!(out, "  none: the same bottleneck and price throughout");
+    }
+    for c in &s.changes {
+        let _ = writeln!(out, "  between {} and {}: {}", c.from, c.to, c.what);
+    }
+    price_ranges(&mut out, s);
+    out
+}
+
+/// One row per point: status, objective, what the extra units bought, prices,
+/// bottleneck.
+fn points(out: &mut String, s: &Sweep, what: &str) {
     let rows: Vec<Vec<String>> = s
         .points
         .iter()
@@ -50,7 +67,7 @@ pub fn frontier(base_name: &str, s: &Sweep) -> String {
         })
         .collect();
     table(
-        &mut out,
+        out,
         &[
             what,
             "status",
@@ -69,13 +86,10 @@ pub fn frontier(base_name: &str, s: &Sweep) -> String {
         ],
         &rows,
     );
-    let _ = writeln!(out, "\nChanges along the frontier");
-    if s.changes.is_empty() {
-        let _ = writeln!(out, "  none: the same bottleneck and price throughout");
-    }
-    for c in &s.changes {
-        let _ = writeln!(out, "  between {} and {}: {}", c.from, c.to, c.what);
-    }
+}
+
+/// The capacities over which each of the base plan's prices holds.
+fn price_ranges(out: &mut String, s: &Sweep) {
     let _ = writeln!(
         out,
         "\nWhere the base plan's shadow prices hold (capacity, re-solved)"
@@ -95,7 +109,7 @@ pub fn frontier(base_name: &str, s: &Sweep) -> String {
         })
         .collect();
     table(
-        &mut out,
+        out,
         &[
             "resource",
             "period",
@@ -114,5 +128,4 @@ pub fn frontier(base_name: &str, s: &Sweep) -> String {
         ],
         &rows,
     );
-    out
 }

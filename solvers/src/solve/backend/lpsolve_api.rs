@@ -319,6 +319,9 @@ fn run(
 
 /// Loads the program into `model`; returns each row's lp_solve row number (None for
 /// an empty row, which is not given to the solver).
+///
+/// Long because it is lp_solve's loading sequence, each step one C call with its
+/// check: output and sense, objective, bounds and integers, rows, search settings.
 fn build(
     model: &Model,
     lp: &LinearProgram,
