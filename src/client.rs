@@ -1,5 +1,5 @@
 //! The gRPC client the CLI uses with `--server`: the same scenario in, the same plan
-//! out as an in-process solve.
+//! out as an in-process solve; and `Remote`, a batch planner backed by a server.
 
 use crate::wire::convert::via_json;
 use crate::wire::convert::{plan_from_proto, scenario_to_proto};

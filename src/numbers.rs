@@ -1,5 +1,7 @@
 //! Numbers for people: thousands grouped, at most two decimals from 1 up, and below
-//! 1 three significant digits, so that a price of 0.00044 per USD never reads as 0.
+//! 1 three significant digits, so that a price of 0.00044 per USD never reads as 0;
+//! percentages (`percent`); and a bottleneck's resource, unit and period read from
+//! its constraint name (`bottleneck_parts`).
 
 /// `1234567.891` -> `1,234,567.89`; `2.999999999` -> `3`; `0.0123456` -> `0.0123`;
 /// `0.00044` -> `0.00044`; `5e-10` -> `5e-10`.

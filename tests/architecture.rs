@@ -144,6 +144,36 @@ fn html_is_written_by_the_template_engine_and_escaped_by_hand_only_in_the_charts
 }
 
 #[test]
+fn the_async_runtime_is_the_servers_and_the_clients() {
+    // Batch runs use threads; the core never sees tokio (checked above).
+    for path in users("src", "tokio") {
+        assert!(
+            path.starts_with("src/server/")
+                || path == "src/client.rs"
+                || ["src/cli/main.rs", "src/cli/commands/serve.rs"].contains(&path.as_str()),
+            "{path} uses tokio"
+        );
+    }
+}
+
+#[test]
+fn only_the_edges_touch_the_file_system() {
+    assert_eq!(
+        users("src", "std::fs"),
+        set(&[
+            "src/batch/mod.rs",
+            "src/cli/commands/batch.rs",
+            "src/cli/commands/serve.rs",
+            "src/cli/input.rs",
+            "src/client.rs",
+            "src/files.rs",
+            "src/server/auth.rs",
+        ]),
+        "reading scenarios, batch folders, certificates and token files; writing only through files.rs"
+    );
+}
+
+#[test]
 fn output_files_are_written_only_atomically_through_files() {
     for needle in ["File::create", "fs::write", "OpenOptions"] {
         let writers = users("src", needle);

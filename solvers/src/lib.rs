@@ -1,7 +1,7 @@
 //! Fluidity's optimisation core: from a [`Scenario`] to a [`Plan`].
 //!
 //! A scenario (resources with capacity per period, initiatives with requirements,
-//! value curves, floors and ramps, the reserve policy; `../shared/MODEL.md`) is
+//! value curves, floors and ramps, the reserve policy; `docs/model.md`) is
 //! checked by [`validate`], planned by [`plan`] (or [`plan_warm`] for a run of
 //! near-identical scenarios), and answered with a [`Plan`]: activity per initiative
 //! and period, moves, the value gained over the status quo, shadow prices and the

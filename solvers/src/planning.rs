@@ -46,8 +46,8 @@ pub(crate) fn plan_model(
         started,
     };
     let plan = match run.stages(named, time_limit, warm)? {
-        solve::Outcome::Solved(solved) => solved_plan(&model, solved, run.elapsed()),
-        solve::Outcome::Infeasible {
+        solve::Answer::Solved(solved) => solved_plan(&model, solved, run.elapsed()),
+        solve::Answer::Infeasible {
             stages,
             solver,
             variables,
@@ -93,7 +93,7 @@ impl Run<'_> {
         named: Option<Backend>,
         time_limit: Option<f64>,
         warm: &mut WarmStart,
-    ) -> Result<solve::Outcome, PlanError> {
+    ) -> Result<solve::Answer, PlanError> {
         solve::solve(
             self.model,
             named,
@@ -139,7 +139,7 @@ impl Run<'_> {
                 "infeasible with nothing to relax; solving again"
             );
             match self.stages(Some(other), self.remaining(), &mut WarmStart::default()) {
-                Ok(solve::Outcome::Solved(solved)) => {
+                Ok(solve::Answer::Solved(solved)) => {
                     return Ok(solved_plan(model, solved, self.elapsed()))
                 }
                 _ if !diagnosis.slight.is_empty() => relaxations = diagnosis.slight,

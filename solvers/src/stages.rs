@@ -1,7 +1,7 @@
 //! The pipeline's stages one at a time, for `benches/stages.rs` to time each alone:
 //! not part of the API (hidden from the docs, no stability promised).
 
-use crate::solve::{Outcome, WarmStart};
+use crate::solve::{Answer, WarmStart};
 use crate::{Cancel, Plan, Scenario, Status};
 
 /// A scenario as the model the stages work on (defaults applied, arrays).
@@ -38,7 +38,7 @@ pub fn solve(model: &Model) -> Solved {
         None,
         &mut WarmStart::default(),
     ) {
-        Ok(Outcome::Solved(solved)) => Solved(solved),
+        Ok(Answer::Solved(solved)) => Solved(solved),
         _ => panic!("the benchmarks' scenarios are feasible by construction"),
     }
 }

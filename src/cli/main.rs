@@ -23,7 +23,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// What a command ended with; each maps to one exit code.
-pub enum Outcome {
+pub enum Exit {
     Planned,
     Infeasible,
     /// Some of a batch's scenarios could not be planned (they are listed).
@@ -40,10 +40,10 @@ fn main() -> ExitCode {
     let args = args::Cli::parse();
     init_tracing();
     match std::panic::catch_unwind(|| commands::run(args)) {
-        Ok(Ok(Outcome::Planned)) => ExitCode::SUCCESS,
-        Ok(Ok(Outcome::Infeasible)) => ExitCode::from(3),
-        Ok(Ok(Outcome::SomeFailed)) => ExitCode::from(1),
-        Ok(Ok(Outcome::Interrupted)) => ExitCode::from(130),
+        Ok(Ok(Exit::Planned)) => ExitCode::SUCCESS,
+        Ok(Ok(Exit::Infeasible)) => ExitCode::from(3),
+        Ok(Ok(Exit::SomeFailed)) => ExitCode::from(1),
+        Ok(Ok(Exit::Interrupted)) => ExitCode::from(130),
         Ok(Err(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)

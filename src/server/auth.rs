@@ -1,7 +1,10 @@
 //! Bearer-token authentication: `name:token` lines in a file, compared in constant
 //! time, re-read on SIGHUP. Health checks need no token (load balancers probe them);
 //! every other call without a valid token is answered UNAUTHENTICATED. The caller's
-//! name (never the token) travels to the handler for its log span.
+//! name (never the token) travels to the handler for its log span. The same layer
+//! answers a body that is not gRPC with HTTP 415, reads the call's deadline once
+//! (`CallDeadline`), counts calls to unknown paths, and answers DEADLINE_EXCEEDED for
+//! a call its handler could not answer in time.
 
 use sha2::{Digest, Sha256};
 use std::future::Future;

@@ -22,7 +22,7 @@ use crate::wire::proto::fluidity_service_server::FluidityServiceServer;
 use crate::wire::proto::FILE_DESCRIPTOR_SET;
 use fluidity_solvers::{Limits, Scenario};
 use pool::SolvePool;
-use service::Planner;
+use service::PlanningService;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -168,7 +168,7 @@ pub async fn serve(
         tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
     ])?;
 
-    let planner = Planner {
+    let service = PlanningService {
         pool: Arc::new(SolvePool::new(
             config.max_concurrent_solves,
             config.queue_limit,
@@ -176,7 +176,7 @@ pub async fn serve(
         )),
         config: config.clone(),
     };
-    let fluidity = FluidityServiceServer::new(planner)
+    let fluidity = FluidityServiceServer::new(service)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(usize::MAX);
 

@@ -1,8 +1,9 @@
 //! The `fluidity.v1.FluidityService` service: the trait tonic calls, each RPC handed
-//! to its own file under `rpc/` and its answer counted, and what every call shares
-//! (the planner's state, the call's deadline and caller, the solve pool, a cancel
-//! flag raised when the caller goes away). Each call gets a tracing span with the
-//! scenario's size, the solver, the time taken and the outcome.
+//! to its own file under `rpc/` and its answer counted (PlanStream counts each
+//! message itself), and what every call shares: the service's state
+//! (`PlanningService`: configuration and solve pool), the call's deadline and caller,
+//! and a cancel flag raised when the caller goes away. Each `rpc/` file opens its
+//! call's tracing span (the scenario's size, the solver, the time taken, the outcome).
 
 use super::deadline::{self, Deadline};
 use super::metrics::Method;
@@ -22,7 +23,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 /// The service state shared by every call.
-pub struct Planner {
+pub struct PlanningService {
     pub(super) config: ServerConfig,
     pub(super) pool: Arc<SolvePool>,
 }
@@ -78,7 +79,7 @@ pub(in crate::server) fn scenario_of(
     scenario_from_proto(scenario).map_err(|violations| invalid_argument(&violations))
 }
 
-impl Planner {
+impl PlanningService {
     /// Runs `job` on the solve pool, answering DEADLINE_EXCEEDED just before the
     /// deadline even when the job (formulating alone, say) outlasts it: tonic would
     /// otherwise cancel the call, and the caller would read CANCELLED.
@@ -187,7 +188,7 @@ impl Planner {
 }
 
 #[tonic::async_trait]
-impl FluidityService for Planner {
+impl FluidityService for PlanningService {
     async fn plan(&self, request: Request<PlanRequest>) -> Result<Response<PlanResponse>, Status> {
         let deadline = deadline_of(&request);
         let caller = caller_of(&request);

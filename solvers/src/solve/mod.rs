@@ -110,7 +110,7 @@ pub struct Solved {
 
 /// The result of the stages.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum Answer {
     Solved(Solved),
     /// No point satisfies the constraints (found in the first stage).
     Infeasible {
@@ -255,7 +255,7 @@ pub fn solve(
     cancel: &crate::Cancel,
     progress: Option<std::sync::Arc<crate::Progress>>,
     warm: &mut WarmStart,
-) -> Result<Outcome, StageFailure> {
+) -> Result<Answer, StageFailure> {
     let clock = Clock {
         started: Instant::now(),
         limit: time_limit,
@@ -331,7 +331,7 @@ pub fn solve(
                 number,
                 tier_cut_short,
             };
-            return Ok(Outcome::Solved(last.plan(
+            return Ok(Answer::Solved(last.plan(
                 solvers,
                 &mut formulation,
                 model,
@@ -461,9 +461,9 @@ fn stage_failed(
     formulation: &mut Formulation,
     model: &Model,
     time_limit: Option<f64>,
-) -> Result<Outcome, StageFailure> {
+) -> Result<Answer, StageFailure> {
     match failure {
-        SolveFailure::Infeasible if n == 0 => Ok(Outcome::Infeasible {
+        SolveFailure::Infeasible if n == 0 => Ok(Answer::Infeasible {
             stages: 1,
             solver: used.name(),
             variables: formulation.lp.columns.len(),
@@ -483,7 +483,7 @@ fn stage_failed(
                     solver.name().to_string(),
                 );
                 plan.tier_cut_short = true;
-                Ok(Outcome::Solved(plan))
+                Ok(Answer::Solved(plan))
             }
             None => Err(StageFailure::TimeLimit {
                 seconds: time_limit.unwrap_or(0.0),

@@ -6,7 +6,7 @@
 
 use crate::args::{BatchArgs, Format};
 use crate::render::{self, Align};
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{anyhow, Context, Result};
 use fluidity::batch::{self, Entry, InProcess, Planner};
 use fluidity::client::Remote;
@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub fn run(args: BatchArgs) -> Result<Outcome> {
+pub fn run(args: BatchArgs) -> Result<Exit> {
     let (jobs, orphans) = prepare(&args)?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -67,7 +67,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
             jobs.len(),
             args.out.display()
         );
-        return Ok(Outcome::Interrupted);
+        return Ok(Exit::Interrupted);
     }
     entries.extend(orphans);
     let title = format!("Fluidity batch: {}", args.dir.display());
@@ -75,7 +75,7 @@ pub fn run(args: BatchArgs) -> Result<Outcome> {
         .with_context(|| format!("cannot write to {}", args.out.display()))?;
 
     print_summary(&entries, args.format);
-    Ok(outcome(&entries, &args))
+    Ok(exit(&entries, &args))
 }
 
 /// The scenario folder's jobs (and files that are not scenarios), after checking
@@ -143,7 +143,7 @@ fn planner(
 
 /// The run's closing line on stderr, and its exit: some failed, else some
 /// infeasible, else planned.
-fn outcome(entries: &[Entry], args: &BatchArgs) -> Outcome {
+fn exit(entries: &[Entry], args: &BatchArgs) -> Exit {
     let failed = entries
         .iter()
         .filter(|e| e.status_word() == "FAILED")
@@ -160,11 +160,11 @@ fn outcome(entries: &[Entry], args: &BatchArgs) -> Outcome {
         args.out.join("report.html").display()
     );
     if failed > 0 {
-        Outcome::SomeFailed
+        Exit::SomeFailed
     } else if infeasible > 0 {
-        Outcome::Infeasible
+        Exit::Infeasible
     } else {
-        Outcome::Planned
+        Exit::Planned
     }
 }
 

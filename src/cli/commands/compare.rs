@@ -1,12 +1,12 @@
 //! `fluidity compare BASE --variant FILE ...`: the base and its variants side by side.
 
 use crate::args::{CompareArgs, Format};
-use crate::{input, output, render, Outcome};
+use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::compare::compare;
 use fluidity_solvers::{PlanError, PlanOptions};
 
-pub fn run(args: CompareArgs) -> Result<Outcome> {
+pub fn run(args: CompareArgs) -> Result<Exit> {
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let mut variants = Vec::new();
@@ -35,5 +35,5 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         Format::Text => render::comparison(&name, &comparison),
     };
     output::write(args.output.out.as_deref(), &text)?;
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

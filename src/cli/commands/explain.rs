@@ -1,7 +1,7 @@
 //! `fluidity explain FILE [--initiative ID ...]`: what would change each decision.
 
 use crate::args::{ExplainArgs, Format};
-use crate::{input, output, render, Outcome};
+use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::explain::{explain_with, ExplainError, Explaining};
 use fluidity_solvers::Status;
@@ -9,7 +9,7 @@ use fluidity_solvers::{PlanError, PlanOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
-pub fn run(args: ExplainArgs) -> Result<Outcome> {
+pub fn run(args: ExplainArgs) -> Result<Exit> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let options = PlanOptions {
@@ -55,8 +55,8 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
     };
     output::write(args.output.out.as_deref(), &text)?;
     Ok(if explanation.status == Status::Infeasible {
-        Outcome::Infeasible
+        Exit::Infeasible
     } else {
-        Outcome::Planned
+        Exit::Planned
     })
 }

@@ -1,12 +1,12 @@
 //! `fluidity export FILE --format mps|lp`: the final stage's program, for other solvers.
 
 use crate::args::{ExportArgs, ProgramFormat};
-use crate::{input, output, render, Outcome};
+use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::export::{export, Format};
 use fluidity_solvers::{PlanError, PlanOptions};
 
-pub fn run(args: ExportArgs) -> Result<Outcome> {
+pub fn run(args: ExportArgs) -> Result<Exit> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let format = match args.format {
@@ -23,5 +23,5 @@ pub fn run(args: ExportArgs) -> Result<Outcome> {
         other => anyhow!("cannot export {name}: {other}"),
     })?;
     output::write(args.out.as_deref(), &text)?;
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

@@ -1,11 +1,11 @@
 //! `fluidity generate`: a deterministic, feasible scenario of a given size.
 
 use crate::args::GenerateArgs;
-use crate::{output, Outcome};
+use crate::{output, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::generate::{generate, Shape};
 
-pub fn run(args: GenerateArgs) -> Result<Outcome> {
+pub fn run(args: GenerateArgs) -> Result<Exit> {
     if !(0.0..=1.0).contains(&args.integral_share) {
         return Err(anyhow!("--integral-share must be between 0 and 1"));
     }
@@ -24,5 +24,5 @@ pub fn run(args: GenerateArgs) -> Result<Outcome> {
     let mut text = serde_json::to_string_pretty(&scenario)?;
     text.push('\n');
     output::write(args.out.as_deref(), &text)?;
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

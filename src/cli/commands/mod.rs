@@ -11,9 +11,9 @@ mod sweep;
 mod validate;
 
 use crate::args::{Cli, Command};
-use crate::Outcome;
+use crate::Exit;
 
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),

@@ -3,12 +3,12 @@
 
 use crate::args::{Format, PlanArgs};
 use crate::watch::Watch;
-use crate::{input, output, render, runtime, Outcome};
+use crate::{input, output, render, runtime, Exit};
 use anyhow::{anyhow, Result};
 use fluidity::client::{self, RemoteError};
 use fluidity_solvers::{plan, InvalidScenario, PlanError, PlanOptions, Status};
 
-pub fn run(args: PlanArgs) -> Result<Outcome> {
+pub fn run(args: PlanArgs) -> Result<Exit> {
     let mut scenario = input::read_scenario(&args.file)?;
     if let Some(solver) = args.solver {
         scenario.policy.solver = solver;
@@ -55,8 +55,8 @@ pub fn run(args: PlanArgs) -> Result<Outcome> {
     };
     output::write(args.output.out.as_deref(), &text)?;
     Ok(match plan.status {
-        Status::Infeasible => Outcome::Infeasible,
-        Status::Optimal | Status::Feasible => Outcome::Planned,
+        Status::Infeasible => Exit::Infeasible,
+        Status::Optimal | Status::Feasible => Exit::Planned,
     })
 }
 

@@ -1,7 +1,7 @@
 //! `fluidity serve`: the gRPC service until SIGTERM or Ctrl-C.
 
 use crate::args::ServeArgs;
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{anyhow, Context, Result};
 use fluidity::server::serve_metrics;
 use fluidity::server::ArrivalLimits;
@@ -140,7 +140,7 @@ fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-pub fn run(args: ServeArgs) -> Result<Outcome> {
+pub fn run(args: ServeArgs) -> Result<Exit> {
     let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,5 +181,5 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         serve(listener, config, shutdown).await?;
         anyhow::Ok(())
     })?;
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

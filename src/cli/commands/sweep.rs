@@ -1,12 +1,12 @@
 //! `fluidity sweep BASE --resource R --factors ... | --levels ...`: a frontier.
 
 use crate::args::{Format, SweepArgs};
-use crate::{input, output, render, Outcome};
+use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::{PlanError, PlanOptions};
 
-pub fn run(args: SweepArgs) -> Result<Outcome> {
+pub fn run(args: SweepArgs) -> Result<Exit> {
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let (parameter, values) = if args.factors.is_empty() {
@@ -35,5 +35,5 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
         Format::Text => render::frontier(&name, &frontier),
     };
     output::write(args.output.out.as_deref(), &text)?;
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

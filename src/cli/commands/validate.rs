@@ -2,12 +2,12 @@
 //! or on a server.
 
 use crate::args::ValidateArgs;
-use crate::{input, render, runtime, Outcome};
+use crate::{input, render, runtime, Exit};
 use anyhow::{anyhow, Result};
 use fluidity::client;
 use fluidity_solvers::{validate, variable_count, InvalidScenario};
 
-pub fn run(args: ValidateArgs) -> Result<Outcome> {
+pub fn run(args: ValidateArgs) -> Result<Exit> {
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let (violations, variables) = match args.remote.endpoint() {
@@ -38,5 +38,5 @@ pub fn run(args: ValidateArgs) -> Result<Outcome> {
         scenario.resources.len(),
         scenario.periods.len(),
     );
-    Ok(Outcome::Planned)
+    Ok(Exit::Planned)
 }

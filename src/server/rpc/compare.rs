@@ -1,7 +1,7 @@
 //! Compare: the base and its variants planned side by side, under one deadline for
 //! the whole call.
 
-use crate::server::service::{caller_of, deadline_of, scenario_of, Planner};
+use crate::server::service::{caller_of, deadline_of, scenario_of, PlanningService};
 use crate::wire::convert::via_json;
 use crate::wire::proto::{CompareRequest, CompareResponse};
 use crate::wire::status::{from_plan_error, invalid_argument};
@@ -11,7 +11,7 @@ use fluidity_solvers::Violation;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
-impl Planner {
+impl PlanningService {
     pub(in crate::server) async fn compare_call(
         &self,
         request: Request<CompareRequest>,

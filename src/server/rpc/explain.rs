@@ -1,7 +1,7 @@
 //! Explain: what would change each decision of the plan, by re-planning, under one
 //! deadline for the whole call.
 
-use crate::server::service::{caller_of, deadline_of, scenario_of, Planner};
+use crate::server::service::{caller_of, deadline_of, scenario_of, PlanningService};
 use crate::wire::convert::via_json;
 use crate::wire::proto::{ExplainRequest, ExplainResponse};
 use crate::wire::status::{from_plan_error, invalid_argument};
@@ -10,7 +10,7 @@ use fluidity_solvers::{validate, Violation};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
-impl Planner {
+impl PlanningService {
     pub(in crate::server) async fn explain_call(
         &self,
         request: Request<ExplainRequest>,

@@ -3,7 +3,7 @@
 //! invalid, else planned under the call's deadline and cancelled if the caller leaves.
 
 use crate::server::deadline::Deadline;
-use crate::server::service::{scenario_of, Planner};
+use crate::server::service::{scenario_of, PlanningService};
 use crate::wire::convert::plan_to_proto;
 use crate::wire::proto::{PlanRequest, PlanResponse};
 use crate::wire::status::{from_plan_error, invalid_argument};
@@ -12,7 +12,7 @@ use std::time::Instant;
 use tonic::Status;
 use tracing::Instrument;
 
-impl Planner {
+impl PlanningService {
     /// Plans one request: the work behind Plan and each PlanStream message.
     pub(in crate::server) async fn plan_one(
         &self,

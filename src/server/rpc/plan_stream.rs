@@ -3,7 +3,7 @@
 //! slots; the client going away cancels every solve still running.
 
 use crate::server::metrics::Method;
-use crate::server::service::{caller_of, deadline_of, Planner};
+use crate::server::service::{caller_of, deadline_of, PlanningService};
 use crate::wire::proto::{PlanRequest, PlanResponse};
 use crate::wire::status::to_plan_error;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
-impl Planner {
+impl PlanningService {
     /// Plans each message of the stream as it arrives (at most as many at once as
     /// there are solve slots) and answers each as soon as it is planned.
     pub(in crate::server) fn plan_stream_call(
@@ -24,7 +24,7 @@ impl Planner {
         let caller = caller_of(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(64);
-        let planner = Arc::new(Planner {
+        let service = Arc::new(PlanningService {
             config: self.config.clone(),
             pool: self.pool.clone(),
         });
@@ -64,13 +64,13 @@ impl Planner {
                                 slot = in_flight.clone().acquire_owned() => slot,
                             };
                             let Ok(slot) = slot else { return };
-                            let (planner, tx, caller) = (planner.clone(), tx.clone(), caller.clone());
+                            let (service, tx, caller) = (service.clone(), tx.clone(), caller.clone());
                             plans.spawn(
                                 async move {
                                     let _slot = slot;
                                     let id = request.id.clone();
-                                    let planned = planner.plan_one(request, deadline, &caller).await;
-                                    planner.count(Method::PlanStream, &planned);
+                                    let planned = service.plan_one(request, deadline, &caller).await;
+                                    service.count(Method::PlanStream, &planned);
                                     let answer = match planned {
                                         Ok(response) => response,
                                         Err(status) => PlanResponse {

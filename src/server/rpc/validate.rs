@@ -1,13 +1,13 @@
 //! Validate: every problem with a scenario, with field paths, and its size; no solve.
 
-use crate::server::service::{deadline_of, scenario_of, Planner};
+use crate::server::service::{deadline_of, scenario_of, PlanningService};
 use crate::wire::convert::violation_to_proto;
 use crate::wire::proto::{ValidateRequest, ValidateResponse};
 use crate::wire::status::to_plan_error;
 use fluidity_solvers::{validate, variable_count};
 use tonic::{Request, Response, Status};
 
-impl Planner {
+impl PlanningService {
     pub(in crate::server) async fn validate_call(
         &self,
         request: Request<ValidateRequest>,

@@ -16,7 +16,7 @@ use highs::{Col, HighsModelStatus, HighsSolutionStatus, Model, RowProblem};
 use std::ffi::{c_int, c_void};
 
 /// Turns a HiGHS row dual into objective gained per unit of right-hand side (the
-/// sign the dual-sign tests in `tests/backends.rs` pin down).
+/// sign the dual-sign tests in `solve/backend/tests.rs` pin down).
 pub const DUAL_SIGN: f64 = 1.0;
 
 /// HiGHS threads per solve, the same for every HiGHS model in the process: HiGHS

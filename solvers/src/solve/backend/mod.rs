@@ -1,15 +1,15 @@
 //! Solver backends behind one small enum, one file each.
 //!
-//! A backend takes a [`crate::lp::LinearProgram`] and returns the primal point and, where the
-//! solver has them, the row duals as shadow prices (objective gained per unit of
-//! right-hand side, whatever the row's direction). Clarabel (interior point, duals,
-//! LP only) and microlp (simplex with branch and bound, integers, no duals) are pure
-//! Rust, reached through good_lp (`good_lp_program`, the only module that speaks
-//! good_lp); lp_solve (simplex with vertex duals, branch and bound with a gap) is C
-//! built by cargo, reached through its C API (`lpsolve_api`). All three are always
-//! compiled in and see the program scaled (see [`crate::lp::scaling`]); HiGHS
-//! (feature `highs`) scales for itself. How consecutive stages use a backend is
-//! [`super::stage_solver`].
+//! A backend takes a [`crate::lp::LinearProgram`] and returns the primal point and,
+//! where the solver has them, the row duals as shadow prices (objective gained per
+//! unit of right-hand side, whatever the row's direction). Clarabel (interior point,
+//! duals, LP only) and microlp (simplex with branch and bound, integers, no duals) are
+//! pure Rust, reached through good_lp (`good_lp_program` builds the program;
+//! `clarabel` and `microlp` drive it); lp_solve (simplex with vertex duals, branch and
+//! bound with a gap) is C built by cargo, reached through its C API (`lpsolve_api`).
+//! All three are always compiled in and see the program scaled (see
+//! [`crate::lp::scaling`]); HiGHS (feature `highs`) scales for itself. How
+//! consecutive stages use a backend is [`super::stage_solver`].
 
 mod clarabel;
 mod good_lp_program;
