@@ -13,4 +13,5 @@ pub mod files;
 pub mod fuzzing;
 pub mod numbers;
 pub mod server;
+pub mod store;
 pub mod wire;

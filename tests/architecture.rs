@@ -144,13 +144,19 @@ fn html_is_written_by_the_template_engine_and_escaped_by_hand_only_in_the_charts
 }
 
 #[test]
-fn the_async_runtime_is_the_servers_and_the_clients() {
+fn the_async_runtime_is_the_servers_the_clients_and_the_stores() {
     // Batch runs use threads; the core never sees tokio (checked above).
     for path in users("src", "tokio") {
         assert!(
             path.starts_with("src/server/")
+                || path.starts_with("src/store/")
                 || path == "src/client.rs"
-                || ["src/cli/main.rs", "src/cli/commands/serve.rs"].contains(&path.as_str()),
+                || [
+                    "src/cli/main.rs",
+                    "src/cli/commands/serve.rs",
+                    "src/cli/commands/store.rs",
+                ]
+                .contains(&path.as_str()),
             "{path} uses tokio"
         );
     }
@@ -164,12 +170,13 @@ fn only_the_edges_touch_the_file_system() {
             "src/batch/mod.rs",
             "src/cli/commands/batch.rs",
             "src/cli/commands/serve.rs",
+            "src/cli/commands/store.rs",
             "src/cli/input.rs",
             "src/client.rs",
             "src/files.rs",
             "src/server/auth.rs",
         ]),
-        "reading scenarios, batch folders, certificates and token files; writing only through files.rs"
+        "reading scenarios, batch folders, certificates and token files; the default store's folder; writing only through files.rs"
     );
 }
 

@@ -44,6 +44,7 @@
 
 pub mod generate;
 mod input;
+pub mod lifecycle;
 mod lp;
 mod model;
 mod report;

@@ -36,6 +36,207 @@ pub enum Command {
     Batch(BatchArgs),
     /// Write the final stage's linear program as MPS or CPLEX LP, for other solvers.
     Export(ExportArgs),
+    /// Plan records: save, approve (with a written comment), withdraw, list, show, diff.
+    #[command(subcommand)]
+    Plans(PlansCommand),
+    /// What actually ran: record it from CSV, compare it with the approved plan.
+    #[command(subcommand)]
+    Actuals(ActualsCommand),
+    /// Alerts raised when execution drifts: list, acknowledge, set the triggers.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+    /// Re-plan the periods left from the recorded actuals; saved as a DRAFT.
+    Replan(ReplanArgs),
+    /// The append-only audit trail: show it, verify its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Where plan records are kept, and who acts.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// The store: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite: a file
+    /// under your data folder, e.g. ~/.local/share/fluidity/store.db].
+    #[arg(long, env = "FLUIDITY_STORE", value_name = "URL")]
+    pub store: Option<String>,
+    /// The name recorded as the actor [default: the OS user].
+    #[arg(long = "as", value_name = "NAME")]
+    pub actor: Option<String>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum PlansCommand {
+    /// Plan a scenario and save the plan as a DRAFT of a portfolio.
+    Save {
+        /// Scenario JSON file; `-` reads stdin.
+        file: PathBuf,
+        /// The portfolio it belongs to (e.g. q4-2026).
+        #[arg(long)]
+        portfolio: String,
+        /// A key that makes a retried save store nothing twice.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Approve a DRAFT, confirming its priority changes in writing; the portfolio's
+    /// approved plan becomes SUPERSEDED.
+    Approve {
+        /// The plan's id.
+        id: i64,
+        /// The written confirmation (required).
+        #[arg(long)]
+        comment: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Withdraw a DRAFT.
+    Withdraw {
+        /// The plan's id.
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List plans, oldest first.
+    List {
+        /// Only this portfolio's.
+        #[arg(long)]
+        portfolio: Option<String>,
+        /// Only plans in this state (DRAFT, APPROVED, SUPERSEDED, WITHDRAWN).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only plans with an id above this (the last id of the previous page).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// One plan record: its state, approval, and the plan.
+    Show {
+        /// The plan's id.
+        id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// What changes from one plan to another: end-of-quarter activity, objective.
+    Diff {
+        /// The earlier plan's id.
+        from: i64,
+        /// The later plan's id.
+        to: i64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ActualsCommand {
+    /// Record actuals from CSV (header `initiative,period,activity`) against the
+    /// portfolio's approved plan; alerts are raised as the triggers say.
+    Record {
+        /// The CSV file; `-` reads stdin.
+        file: PathBuf,
+        #[arg(long)]
+        portfolio: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The approved plan against what ran: deviations, value, capacity used.
+    Show {
+        #[arg(long)]
+        portfolio: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum AlertsCommand {
+    /// Open alerts (with --all, acknowledged ones too).
+    List {
+        #[arg(long)]
+        portfolio: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Acknowledge an alert in your name.
+    Ack {
+        /// The alert's id.
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a portfolio's escalation triggers (those not given are off).
+    Triggers {
+        #[arg(long)]
+        portfolio: String,
+        /// Alert when an initiative runs more than this fraction off plan (0.2 = 20%).
+        #[arg(long, value_name = "FRACTION")]
+        max_relative_deviation: Option<f64>,
+        /// Alert when a period's realised value falls short of plan by more than
+        /// this fraction.
+        #[arg(long, value_name = "FRACTION")]
+        max_value_shortfall: Option<f64>,
+        /// Alert when a resource is used beyond its capacity.
+        #[arg(long)]
+        resource_over_capacity: bool,
+        /// Alert when OPERATIONS work runs below its floor.
+        #[arg(long)]
+        operations_below_floor: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct ReplanArgs {
+    /// The portfolio whose approved plan is re-planned from its actuals.
+    #[arg(long)]
+    pub portfolio: String,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check the trail's hash chain and every plan's content hash; exit 1 naming the
+    /// first broken entry.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// The trail, oldest first.
+    Show {
+        /// Only entries after this one.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(clap::Args)]

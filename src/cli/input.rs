@@ -54,3 +54,85 @@ fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes)
         .map_err(|e| anyhow!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
+
+/// Reads actuals from CSV as finance keeps them: a header `initiative,period,activity`
+/// (in any order, any case), one row per initiative and period.
+///
+/// # Errors
+/// Every problem at once, each naming its row and column: a missing or unknown
+/// column, a short row, a cell that is not a number.
+pub fn read_actuals(path: &Path) -> Result<Vec<fluidity_solvers::lifecycle::Actual>> {
+    let name = display_name(path);
+    let text = read_text(path).with_context(|| format!("cannot read {name}"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{name}: cannot read its header"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let mut problems = Vec::new();
+    let column = |wanted: &str| header.iter().position(|h| h == wanted);
+    for (k, h) in header.iter().enumerate() {
+        if !["initiative", "period", "activity"].contains(&h.as_str()) {
+            problems.push(format!(
+                "{name} row 1, column {}: unknown column \"{h}\" (expected initiative, period, activity)",
+                k + 1
+            ));
+        }
+    }
+    let (Some(i), Some(p), Some(a)) = (column("initiative"), column("period"), column("activity"))
+    else {
+        problems.push(format!(
+            "{name} row 1: the header must name the columns initiative, period and activity, not \"{}\"",
+            header.join(",")
+        ));
+        return Err(anyhow!("{}", problems.join("\n")));
+    };
+    let mut actuals = Vec::new();
+    for (k, record) in reader.records().enumerate() {
+        let row = k + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{name} row {row}: {e}"));
+                continue;
+            }
+        };
+        let cell = |c: usize| record.get(c).unwrap_or("");
+        if record.len() < header.len() {
+            problems.push(format!(
+                "{name} row {row}: {} cells, the header has {}",
+                record.len(),
+                header.len()
+            ));
+            continue;
+        }
+        let activity = match cell(a).parse::<f64>() {
+            Ok(x) => x,
+            Err(_) => {
+                problems.push(format!(
+                    "{name} row {row}, column activity: \"{}\" is not a number",
+                    cell(a)
+                ));
+                continue;
+            }
+        };
+        actuals.push(fluidity_solvers::lifecycle::Actual {
+            initiative: cell(i).to_string(),
+            period: cell(p).to_string(),
+            activity,
+        });
+    }
+    if actuals.is_empty() && problems.is_empty() {
+        problems.push(format!("{name}: no rows after the header"));
+    }
+    if problems.is_empty() {
+        Ok(actuals)
+    } else {
+        Err(anyhow!("{}", problems.join("\n")))
+    }
+}

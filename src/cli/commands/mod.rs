@@ -1,12 +1,18 @@
 //! One module per subcommand; each reads its inputs, calls the core and writes.
 
+mod actuals;
+mod alerts;
+mod audit;
 mod batch;
 mod compare;
 mod explain;
 mod export;
 mod generate;
 mod plan;
+mod plans;
+mod replan;
 mod serve;
+mod store;
 mod sweep;
 mod validate;
 
@@ -24,5 +30,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Explain(args) => explain::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
+        Command::Plans(command) => plans::run(command),
+        Command::Actuals(command) => actuals::run(command),
+        Command::Alerts(command) => alerts::run(command),
+        Command::Replan(args) => replan::run(args),
+        Command::Audit(command) => audit::run(command),
     }
 }

@@ -1,0 +1,211 @@
+//! What actually ran, against the approved plan: per initiative and period the
+//! deviation from plan, per period the value realised against the value planned,
+//! and per resource and period the capacity used against capacity.
+
+use crate::model::Model;
+use crate::{Kind, Plan, Scenario, Violation};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One recorded activity: what initiative `initiative` actually ran in `period`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actual {
+    /// The initiative's id in the plan's scenario.
+    pub initiative: String,
+    /// The period's id in the plan's scenario.
+    pub period: String,
+    /// Activity that ran, in the initiative's units; finite and >= 0.
+    pub activity: f64,
+}
+
+/// The approved plan against what ran, over the periods with actuals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Execution {
+    /// Per initiative (scenario order) and recorded period.
+    pub initiatives: Vec<InitiativeExecution>,
+    /// Per recorded period, in scenario order.
+    pub periods: Vec<PeriodExecution>,
+    /// Per resource (scenario order) and recorded period.
+    pub resources: Vec<ResourceUse>,
+}
+
+/// One initiative in one recorded period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiativeExecution {
+    /// The initiative's id.
+    pub initiative: String,
+    /// The period's id.
+    pub period: String,
+    /// The approved plan's activity.
+    pub planned: f64,
+    /// What ran; the plan's activity when none was recorded (`recorded` false).
+    pub actual: f64,
+    /// Whether an actual was recorded for it.
+    pub recorded: bool,
+    /// actual - planned.
+    pub deviation: f64,
+    /// (actual - planned) / max(|planned|, 1e-9): -0.25 is a quarter behind plan.
+    pub relative_deviation: f64,
+    /// The initiative's floor (`lo_i`) and whether it is OPERATIONS work.
+    pub floor: f64,
+    /// OPERATIONS (run-the-business) work.
+    pub operations: bool,
+}
+
+/// Value in one recorded period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodExecution {
+    /// The period's id.
+    pub period: String,
+    /// weight x sum of the value curves at the planned activities.
+    pub value_planned: f64,
+    /// weight x sum of the value curves at what ran.
+    pub value_realised: f64,
+}
+
+/// One resource in one recorded period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceUse {
+    /// The resource's id.
+    pub resource: String,
+    /// The period's id.
+    pub period: String,
+    /// sum of requirement x what ran.
+    pub used: f64,
+    /// The period's capacity.
+    pub capacity: f64,
+}
+
+/// The approved `plan` of `scenario` against `actuals`. Periods without any actual
+/// are left out; within a recorded period an initiative without an actual is taken
+/// to have run as planned (and says so: `recorded` false).
+///
+/// # Errors
+/// Every actual naming an unknown initiative or period, a negative or non-finite
+/// activity, or a second actual for the same initiative and period, each with its
+/// path (`actuals[3].period`); nothing is computed then.
+pub fn execution(
+    scenario: &Scenario,
+    plan: &Plan,
+    actuals: &[Actual],
+) -> Result<Execution, Vec<Violation>> {
+    let recorded = index(scenario, actuals)?;
+    let model = Model::new(scenario);
+    let periods: Vec<usize> = (0..scenario.periods.len())
+        .filter(|t| recorded.keys().any(|&(_, u)| u == *t))
+        .collect();
+    let activity = |i: usize, t: usize| -> (f64, bool) {
+        match recorded.get(&(i, t)) {
+            Some(&a) => (a, true),
+            None => (plan.initiatives[i].activity[t], false),
+        }
+    };
+    let mut initiatives = Vec::new();
+    for (i, initiative) in scenario.initiatives.iter().enumerate() {
+        for &t in &periods {
+            let planned = plan.initiatives[i].activity[t];
+            let (actual, was_recorded) = activity(i, t);
+            initiatives.push(InitiativeExecution {
+                initiative: initiative.id.clone(),
+                period: scenario.periods[t].id.clone(),
+                planned,
+                actual,
+                recorded: was_recorded,
+                deviation: actual - planned,
+                relative_deviation: (actual - planned) / planned.abs().max(1e-9),
+                floor: model.lo[i],
+                operations: initiative.kind == Kind::Operations,
+            });
+        }
+    }
+    let period_values = periods
+        .iter()
+        .map(|&t| {
+            let (mut planned, mut realised) = (0.0, 0.0);
+            for i in 0..scenario.initiatives.len() {
+                planned += model.value_at(i, plan.initiatives[i].activity[t]);
+                realised += model.value_at(i, activity(i, t).0);
+            }
+            PeriodExecution {
+                period: scenario.periods[t].id.clone(),
+                value_planned: model.weight[t] * planned,
+                value_realised: model.weight[t] * realised,
+            }
+        })
+        .collect();
+    let mut resources = Vec::new();
+    for (r, resource) in scenario.resources.iter().enumerate() {
+        for &t in &periods {
+            let used = (0..scenario.initiatives.len())
+                .map(|i| model.requirements[[i, r]] * activity(i, t).0)
+                .sum();
+            resources.push(ResourceUse {
+                resource: resource.id.clone(),
+                period: scenario.periods[t].id.clone(),
+                used,
+                capacity: model.capacity[[r, t]],
+            });
+        }
+    }
+    Ok(Execution {
+        initiatives,
+        periods: period_values,
+        resources,
+    })
+}
+
+/// The actuals by (initiative, period) index, or every problem with them.
+pub(super) fn index(
+    scenario: &Scenario,
+    actuals: &[Actual],
+) -> Result<BTreeMap<(usize, usize), f64>, Vec<Violation>> {
+    let mut problems = Vec::new();
+    let mut recorded = BTreeMap::new();
+    for (k, a) in actuals.iter().enumerate() {
+        let at = |field: &str| format!("actuals[{k}].{field}");
+        let i = scenario
+            .initiatives
+            .iter()
+            .position(|x| x.id == a.initiative);
+        let t = scenario.periods.iter().position(|p| p.id == a.period);
+        if i.is_none() {
+            problems.push(Violation {
+                path: at("initiative"),
+                message: format!("unknown initiative \"{}\"", a.initiative),
+            });
+        }
+        if t.is_none() {
+            problems.push(Violation {
+                path: at("period"),
+                message: format!("unknown period \"{}\"", a.period),
+            });
+        }
+        if !(a.activity.is_finite() && a.activity >= 0.0) {
+            problems.push(Violation {
+                path: at("activity"),
+                message: format!("must be a finite number >= 0, got {}", a.activity),
+            });
+        }
+        if let (Some(i), Some(t)) = (i, t) {
+            if recorded.insert((i, t), a.activity).is_some() {
+                problems.push(Violation {
+                    path: at("period"),
+                    message: format!(
+                        "a second actual for \"{}\" in \"{}\"",
+                        a.initiative, a.period
+                    ),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(recorded)
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,64 @@
+//! `fluidity alerts ...`: the alerts execution raised, acknowledged by name, and the
+//! triggers that raise them.
+
+use super::actuals::alerts_text;
+use super::store::{actor, error, open};
+use crate::args::{AlertsCommand, Format};
+use crate::{render, Exit};
+use anyhow::Result;
+use fluidity_solvers::lifecycle::Triggers;
+
+pub fn run(command: AlertsCommand) -> Result<Exit> {
+    match command {
+        AlertsCommand::List {
+            portfolio,
+            all,
+            format,
+            store,
+        } => {
+            let (rt, db) = open(&store)?;
+            let alerts = rt
+                .block_on(db.alerts(portfolio.as_deref(), all))
+                .map_err(error)?;
+            match format {
+                Format::Json => print!("{}", render::json(&alerts)),
+                Format::Text => print!(
+                    "{}",
+                    alerts_text(&alerts, if all { "alert(s)" } else { "open alert(s)" })
+                        .trim_start()
+                ),
+            }
+            Ok(Exit::Planned)
+        }
+        AlertsCommand::Ack { id, store } => {
+            let (rt, db) = open(&store)?;
+            let who = actor(&store)?;
+            rt.block_on(db.acknowledge(&who, id)).map_err(error)?;
+            println!("alert {id} acknowledged by {}", who.name);
+            Ok(Exit::Planned)
+        }
+        AlertsCommand::Triggers {
+            portfolio,
+            max_relative_deviation,
+            max_value_shortfall,
+            resource_over_capacity,
+            operations_below_floor,
+            store,
+        } => {
+            let triggers = Triggers {
+                max_relative_deviation,
+                max_value_shortfall,
+                resource_over_capacity,
+                operations_below_floor,
+            };
+            let (rt, db) = open(&store)?;
+            rt.block_on(db.set_triggers(&actor(&store)?, &portfolio, &triggers))
+                .map_err(error)?;
+            println!(
+                "triggers of {portfolio}: {}",
+                serde_json::to_string(&triggers)?
+            );
+            Ok(Exit::Planned)
+        }
+    }
+}

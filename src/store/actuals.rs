@@ -1,0 +1,358 @@
+//! Actuals, escalation triggers and alerts: what ran is recorded per portfolio,
+//! period and initiative against the portfolio's approved plan; each recording
+//! compares it with the plan and stores the alerts the portfolio's triggers raise
+//! (once each); an approver acknowledges them by name.
+
+use super::audit::append;
+use super::plans::portfolio_problems;
+use super::{next_id, now_ms, Actor, PlanRecord, Role, Store, StoreError};
+use fluidity_solvers::lifecycle::{alerts, execution, Actual, AlertKind, Execution, Triggers};
+use fluidity_solvers::Violation;
+use serde::Serialize;
+use sqlx::Row;
+
+/// An alert as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRecord {
+    /// The alert's id.
+    pub id: i64,
+    /// Its portfolio.
+    pub portfolio: String,
+    /// The approved plan it measured against.
+    pub plan_id: i64,
+    /// DEVIATION, VALUE_SHORTFALL, OVER_CAPACITY or BELOW_FLOOR.
+    pub kind: String,
+    /// The initiative or resource (empty for a period's value).
+    pub subject: String,
+    /// The period.
+    pub period: String,
+    /// What was measured.
+    pub measured: f64,
+    /// The limit crossed.
+    pub limit: f64,
+    /// For people.
+    pub message: String,
+    /// When it was raised (milliseconds since 1970).
+    pub raised_at: i64,
+    /// Open, or acknowledged by whom and when.
+    pub state: AlertState,
+}
+
+/// Whether someone has taken an alert in hand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum AlertState {
+    /// Nobody has acknowledged it.
+    Open,
+    /// Acknowledged.
+    Acknowledged {
+        /// Who.
+        by: String,
+        /// When (milliseconds since 1970).
+        at: i64,
+    },
+}
+
+fn kind_name(kind: AlertKind) -> &'static str {
+    match kind {
+        AlertKind::Deviation => "DEVIATION",
+        AlertKind::ValueShortfall => "VALUE_SHORTFALL",
+        AlertKind::OverCapacity => "OVER_CAPACITY",
+        AlertKind::BelowFloor => "BELOW_FLOOR",
+    }
+}
+
+impl Store {
+    /// The portfolio's approved plan, or a conflict saying there is none.
+    async fn approved_or_conflict(&self, portfolio: &str) -> Result<PlanRecord, StoreError> {
+        self.approved(portfolio).await?.ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "{portfolio} has no approved plan: approve one before recording or comparing actuals"
+            ))
+        })
+    }
+
+    /// Records `actuals` of `portfolio` (a later recording of the same initiative and
+    /// period replaces the earlier), compares everything recorded with the approved
+    /// plan, and stores the alerts the triggers raise that were not raised before.
+    /// Returns the execution and the new alerts.
+    ///
+    /// # Errors
+    /// Invalid with every actual that names an unknown initiative or period of the
+    /// approved plan, is negative or not finite, or repeats; nothing is stored then.
+    pub async fn record_actuals(
+        &self,
+        actor: &Actor,
+        portfolio: &str,
+        actuals: &[Actual],
+    ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
+        let approved = self.approved_or_conflict(portfolio).await?;
+        // Checked alone first, so the paths name the caller's rows.
+        execution(&approved.scenario, &approved.plan, actuals).map_err(StoreError::Invalid)?;
+        let triggers = self.triggers(portfolio).await?;
+        self.retrying(|| async {
+            let mut tx = self.pool.begin().await?;
+            let at = now_ms();
+            for a in actuals {
+                sqlx::query("DELETE FROM actuals WHERE portfolio = $1 AND period = $2 AND initiative = $3")
+                    .bind(portfolio)
+                    .bind(&a.period)
+                    .bind(&a.initiative)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO actuals (portfolio, period, initiative, activity, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(portfolio)
+                .bind(&a.period)
+                .bind(&a.initiative)
+                .bind(a.activity)
+                .bind(&actor.name)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            append(
+                &mut tx,
+                &actor.name,
+                "ACTUALS",
+                portfolio,
+                &serde_json::json!({"rows": actuals.len(), "plan": approved.id}),
+            )
+            .await?;
+            let all = stored_actuals(&mut tx, portfolio, &approved).await?;
+            let run = execution(&approved.scenario, &approved.plan, &all).map_err(StoreError::Invalid)?;
+            let mut raised = Vec::new();
+            for alert in alerts(&run, &triggers) {
+                let kind = kind_name(alert.kind);
+                let exists = sqlx::query(
+                    "SELECT id FROM alerts WHERE portfolio = $1 AND plan_id = $2 AND kind = $3 AND subject = $4 AND period = $5",
+                )
+                .bind(portfolio)
+                .bind(approved.id)
+                .bind(kind)
+                .bind(&alert.subject)
+                .bind(&alert.period)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if exists.is_some() {
+                    continue;
+                }
+                let id = next_id(&mut tx, "alerts", "id").await?;
+                sqlx::query(
+                    "INSERT INTO alerts (id, portfolio, plan_id, kind, subject, period, measured, limit_value, message, raised_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id)
+                .bind(portfolio)
+                .bind(approved.id)
+                .bind(kind)
+                .bind(&alert.subject)
+                .bind(&alert.period)
+                .bind(alert.measured)
+                .bind(alert.limit)
+                .bind(&alert.message)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                append(&mut tx, &actor.name, "ALERT", &format!("alert {id}"), &serde_json::json!({"message": alert.message})).await?;
+                raised.push(AlertRecord {
+                    id,
+                    portfolio: portfolio.to_string(),
+                    plan_id: approved.id,
+                    kind: kind.to_string(),
+                    subject: alert.subject.clone(),
+                    period: alert.period.clone(),
+                    measured: alert.measured,
+                    limit: alert.limit,
+                    message: alert.message.clone(),
+                    raised_at: at,
+                    state: AlertState::Open,
+                });
+            }
+            tx.commit().await?;
+            Ok((run, raised))
+        })
+        .await
+    }
+
+    /// The approved plan of `portfolio` against everything recorded for it.
+    pub async fn execution(
+        &self,
+        portfolio: &str,
+    ) -> Result<(PlanRecord, Vec<Actual>, Execution), StoreError> {
+        let approved = self.approved_or_conflict(portfolio).await?;
+        let mut tx = self.pool.begin().await?;
+        let all = stored_actuals(&mut tx, portfolio, &approved).await?;
+        tx.commit().await?;
+        let run =
+            execution(&approved.scenario, &approved.plan, &all).map_err(StoreError::Invalid)?;
+        Ok((approved, all, run))
+    }
+
+    /// The portfolio's triggers (all off when none were set).
+    pub async fn triggers(&self, portfolio: &str) -> Result<Triggers, StoreError> {
+        let row = sqlx::query("SELECT config FROM triggers WHERE portfolio = $1")
+            .bind(portfolio)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => {
+                serde_json::from_str(&row.try_get::<String, _>("config")?).unwrap_or_default()
+            }
+            None => Triggers::default(),
+        })
+    }
+
+    /// Sets the portfolio's triggers.
+    ///
+    /// # Errors
+    /// Invalid for a limit that is negative or not finite.
+    pub async fn set_triggers(
+        &self,
+        actor: &Actor,
+        portfolio: &str,
+        triggers: &Triggers,
+    ) -> Result<(), StoreError> {
+        let mut problems = portfolio_problems(portfolio);
+        for (path, value) in [
+            ("maxRelativeDeviation", triggers.max_relative_deviation),
+            ("maxValueShortfall", triggers.max_value_shortfall),
+        ] {
+            if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                problems.push(Violation {
+                    path: path.to_string(),
+                    message: format!("must be a finite number >= 0, got {v}"),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let config = serde_json::to_string(triggers).expect("triggers serialise");
+        self.retrying(|| async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("DELETE FROM triggers WHERE portfolio = $1")
+                .bind(portfolio)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO triggers (portfolio, config) VALUES ($1, $2)")
+                .bind(portfolio)
+                .bind(&config)
+                .execute(&mut *tx)
+                .await?;
+            let details: serde_json::Value = serde_json::from_str(&config).expect("JSON");
+            append(&mut tx, &actor.name, "TRIGGERS", portfolio, &details).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Alerts, by id: of one portfolio or all, open ones only unless `all`.
+    pub async fn alerts(
+        &self,
+        portfolio: Option<&str>,
+        all: bool,
+    ) -> Result<Vec<AlertRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, portfolio, plan_id, kind, subject, period, measured, limit_value, message, raised_at, \
+             acknowledged_by, acknowledged_at FROM alerts WHERE ($1 = '' OR portfolio = $1) \
+             AND ($2 = 1 OR acknowledged_by IS NULL) ORDER BY id",
+        )
+        .bind(portfolio.unwrap_or_default())
+        .bind(i64::from(all))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let by: Option<String> = r.try_get("acknowledged_by")?;
+                Ok(AlertRecord {
+                    id: r.try_get("id")?,
+                    portfolio: r.try_get("portfolio")?,
+                    plan_id: r.try_get("plan_id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    period: r.try_get("period")?,
+                    measured: r.try_get("measured")?,
+                    limit: r.try_get("limit_value")?,
+                    message: r.try_get("message")?,
+                    raised_at: r.try_get("raised_at")?,
+                    state: match by {
+                        Some(by) => AlertState::Acknowledged {
+                            by,
+                            at: r.try_get::<Option<i64>, _>("acknowledged_at")?.unwrap_or(0),
+                        },
+                        None => AlertState::Open,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Acknowledges alert `id` in the approver's name.
+    pub async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
+        if actor.role != Role::Approver {
+            return Err(StoreError::PermissionDenied(format!(
+                "{} may not acknowledge alerts: that takes the approver role",
+                actor.name
+            )));
+        }
+        self.retrying(|| async {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query("SELECT acknowledged_by FROM alerts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("no alert {id}")))?;
+            if let Some(by) = row.try_get::<Option<String>, _>("acknowledged_by")? {
+                return Err(StoreError::Conflict(format!("alert {id} was already acknowledged by {by}")));
+            }
+            sqlx::query("UPDATE alerts SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND acknowledged_by IS NULL")
+                .bind(&actor.name)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            append(&mut tx, &actor.name, "ACKNOWLEDGE", &format!("alert {id}"), &serde_json::json!({})).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The portfolio's actuals in the approved plan's periods (earlier periods, re-planned
+/// away, are kept but not compared).
+async fn stored_actuals(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    portfolio: &str,
+    approved: &PlanRecord,
+) -> Result<Vec<Actual>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT period, initiative, activity FROM actuals WHERE portfolio = $1 ORDER BY period, initiative",
+    )
+    .bind(portfolio)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut actuals = Vec::new();
+    for r in rows {
+        let a = Actual {
+            period: r.try_get("period")?,
+            initiative: r.try_get("initiative")?,
+            activity: r.try_get("activity")?,
+        };
+        let known = approved.scenario.periods.iter().any(|p| p.id == a.period)
+            && approved
+                .scenario
+                .initiatives
+                .iter()
+                .any(|i| i.id == a.initiative);
+        if known {
+            actuals.push(a);
+        }
+    }
+    Ok(actuals)
+}

@@ -1,0 +1,276 @@
+//! A quarter run end to end from the command line, in process on SQLite: plan,
+//! approve with a comment, record two months of actuals from CSV, an alert when an
+//! initiative falls behind, acknowledged, the last month re-planned from actuals and
+//! approved, and the trail verified; bad actuals files refused with their cells named.
+
+mod common;
+#[path = "common/stores.rs"]
+mod stores;
+
+use common::BIN;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("fluidity-lifecycle-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fluidity(dir: &Path, args: &[&str]) -> Output {
+    let store = format!("sqlite:{}", dir.join("store.db").display());
+    Command::new(BIN)
+        .args(args)
+        .args(["--store", &store, "--as", "tester"])
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = fluidity(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const SCENARIO: &str = r#"{"name": "q", "periods": [{"id": "oct"}, {"id": "nov"}, {"id": "dec"}],
+  "resources": [{"id": "eng", "capacity": [10]}],
+  "initiatives": [
+    {"id": "growth", "requirements": {"eng": 1}, "current": 2, "value": [{"upTo": 6, "perUnit": 5}]},
+    {"id": "ops", "kind": "OPERATIONS", "requirements": {"eng": 1}, "current": 4, "value": [{"perUnit": 2}]}]}"#;
+
+fn quarter_approved(dir: &Path) {
+    std::fs::write(dir.join("q.json"), SCENARIO).unwrap();
+    let saved = ok(
+        dir,
+        &[
+            "plans",
+            "save",
+            dir.join("q.json").to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    assert!(saved.contains("saved plan 1 (DRAFT) of q4-2026"), "{saved}");
+    let approved = ok(dir, &["plans", "approve", "1", "--comment", "as reviewed"]);
+    assert!(
+        approved.contains("approved plan 1 of q4-2026 (1 priority change(s)"),
+        "{approved}"
+    );
+    assert!(
+        approved.contains("growth") && approved.contains("GROW"),
+        "{approved}"
+    );
+}
+
+#[test]
+fn a_quarter_runs_end_to_end_from_the_command_line() {
+    let dir = scratch("quarter");
+    quarter_approved(&dir);
+    ok(
+        &dir,
+        &[
+            "alerts",
+            "triggers",
+            "--portfolio",
+            "q4-2026",
+            "--max-relative-deviation",
+            "0.2",
+        ],
+    );
+    // growth is planned at 6 from October; it ran 3 and then 4.
+    let csv = dir.join("actuals.csv");
+    std::fs::write(
+        &csv,
+        "initiative,period,activity\ngrowth,oct,3\nops,oct,4\ngrowth,nov,4\nops,nov,4\n",
+    )
+    .unwrap();
+    let recorded = ok(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    assert!(recorded.contains("2 new alert(s)"), "{recorded}");
+    assert!(
+        recorded.contains("growth ran 3 in oct against 6 planned (-50.0%"),
+        "{recorded}"
+    );
+    let open = ok(&dir, &["alerts", "list"]);
+    assert!(open.starts_with("2 open alert(s)"), "{open}");
+    ok(&dir, &["alerts", "ack", "1"]);
+    assert!(ok(&dir, &["alerts", "list"]).starts_with("1 open alert(s)"));
+
+    let replanned = ok(&dir, &["replan", "--portfolio", "q4-2026"]);
+    assert!(
+        replanned.contains("from the actuals of nov (1 period(s) left): plan 2 (DRAFT)"),
+        "{replanned}"
+    );
+    let shown = ok(&dir, &["plans", "show", "2", "--format", "json"]);
+    let record: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(record["parent"], 1);
+    assert_eq!(
+        record["scenario"]["initiatives"][0]["current"], 4.0,
+        "current = what ran in nov"
+    );
+    assert_eq!(record["scenario"]["periods"].as_array().unwrap().len(), 1);
+    ok(
+        &dir,
+        &[
+            "plans",
+            "approve",
+            "2",
+            "--comment",
+            "December from actuals",
+        ],
+    );
+
+    let list = ok(&dir, &["plans", "list", "--format", "json"]);
+    let plans: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let states: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["SUPERSEDED", "APPROVED"]);
+
+    let verified = ok(&dir, &["audit", "verify"]);
+    assert!(verified.contains("the audit trail holds"), "{verified}");
+    let trail = ok(&dir, &["audit", "show", "--format", "json"]);
+    let events: Vec<String> = serde_json::from_str::<serde_json::Value>(&trail)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "SAVE",
+            "APPROVE",
+            "TRIGGERS",
+            "ACTUALS",
+            "ALERT",
+            "ALERT",
+            "ACKNOWLEDGE",
+            "SAVE",
+            "SUPERSEDE",
+            "APPROVE"
+        ]
+    );
+}
+
+#[test]
+fn audit_verify_names_the_first_edited_entry_and_exits_1() {
+    let dir = scratch("tamper");
+    quarter_approved(&dir);
+    let url = format!("sqlite:{}", dir.join("store.db").display());
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(stores::raw(
+            &url,
+            "UPDATE audit SET details = '{}' WHERE seq = 1",
+        ));
+    let out = fluidity(&dir, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken at entry 1"), "{stderr}");
+}
+
+#[test]
+fn bad_actuals_files_are_refused_with_the_cell_named_and_store_nothing() {
+    let dir = scratch("bad-csv");
+    quarter_approved(&dir);
+    let trail_before = ok(&dir, &["audit", "show", "--format", "json"]);
+    let cases = [
+        (
+            "initiative,month,activity\ngrowth,oct,3\n",
+            "row 1, column 2: unknown column \"month\"",
+        ),
+        (
+            "initiative,period,activity\ngrowth,oct,three\n",
+            "row 2, column activity: \"three\" is not a number",
+        ),
+        (
+            "initiative,period,activity\ngrowth,oct,3\nnobody,oct,1\n",
+            "row 3, column initiative: unknown initiative \"nobody\"",
+        ),
+        (
+            "initiative,period,activity\ngrowth,jan,3\n",
+            "row 2, column period: unknown period \"jan\"",
+        ),
+        (
+            "initiative,period,activity\ngrowth,oct,-1\n",
+            "row 2, column activity: must be a finite number >= 0",
+        ),
+        (
+            "initiative,period,activity\ngrowth,oct\n",
+            "row 2: 2 cells, the header has 3",
+        ),
+        ("initiative,period,activity\n", "no rows after the header"),
+    ];
+    for (text, expected) in cases {
+        let csv = dir.join("bad.csv");
+        std::fs::write(&csv, text).unwrap();
+        let out = fluidity(
+            &dir,
+            &[
+                "actuals",
+                "record",
+                csv.to_str().unwrap(),
+                "--portfolio",
+                "q4-2026",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(out.stdout.is_empty(), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{text}: {stderr}");
+    }
+    assert_eq!(
+        ok(&dir, &["audit", "show", "--format", "json"]),
+        trail_before,
+        "nothing stored"
+    );
+}
+
+#[test]
+fn actuals_without_an_approved_plan_are_refused() {
+    let dir = scratch("unapproved");
+    std::fs::write(dir.join("q.json"), SCENARIO).unwrap();
+    ok(
+        &dir,
+        &[
+            "plans",
+            "save",
+            dir.join("q.json").to_str().unwrap(),
+            "--portfolio",
+            "q4",
+        ],
+    );
+    let csv = dir.join("a.csv");
+    std::fs::write(&csv, "initiative,period,activity\ngrowth,oct,3\n").unwrap();
+    let out = fluidity(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("q4 has no approved plan"));
+}
