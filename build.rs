@@ -8,7 +8,10 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    let descriptors = protox::compile(["fluidity/v1/fluidity.proto"], ["proto"])?;
+    let descriptors = protox::compile(
+        ["fluidity/v1/fluidity.proto", "fluidity/v1/lifecycle.proto"],
+        ["proto"],
+    )?;
     let bytes = descriptors.encode_to_vec();
     std::fs::write(out.join("fluidity_descriptor.bin"), &bytes)?;
 

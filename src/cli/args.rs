@@ -59,9 +59,12 @@ pub struct StoreArgs {
     /// under your data folder, e.g. ~/.local/share/fluidity/store.db].
     #[arg(long, env = "FLUIDITY_STORE", value_name = "URL")]
     pub store: Option<String>,
-    /// The name recorded as the actor [default: the OS user].
-    #[arg(long = "as", value_name = "NAME")]
+    /// The name recorded as the actor, in process [default: the OS user]. With
+    /// --server you act as your token's name.
+    #[arg(long = "as", value_name = "NAME", conflicts_with = "server")]
     pub actor: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(clap::Subcommand)]
@@ -337,6 +340,11 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:50051")]
     pub addr: std::net::SocketAddr,
+    /// Keep plan records (the lifecycle service) in this store: sqlite:PATH, or
+    /// postgres://USER@HOST/DB for several replicas sharing one store. Without it the
+    /// server keeps nothing and the lifecycle calls answer FAILED_PRECONDITION.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// Solves running at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub max_concurrent_solves: Option<usize>,

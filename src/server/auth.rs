@@ -1,5 +1,6 @@
-//! Bearer-token authentication: `name:token` lines in a file, compared in constant
-//! time, re-read on SIGHUP. Health checks need no token (load balancers probe them);
+//! Bearer-token authentication: `name:token` lines in a file (`name:approver:token`
+//! for a caller who may approve plans and acknowledge alerts; `name:planner:token`
+//! says the default outright), compared in constant time, re-read on SIGHUP. Health checks need no token (load balancers probe them);
 //! every other call without a valid token is answered UNAUTHENTICATED. The caller's
 //! name (never the token) travels to the handler for its log span. The same layer
 //! answers a body that is not gRPC with HTTP 415, reads the call's deadline once
@@ -21,15 +22,26 @@ use tonic::codegen::http;
 #[derive(Debug, Clone, Copy)]
 pub struct CallDeadline(pub Option<super::deadline::Deadline>);
 
-/// Who made a call, for logs: the name of the token it presented.
+/// Who made a call: the name of the token it presented (for logs and the audit
+/// trail) and the token's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller(pub String);
+pub struct Caller(pub String, pub crate::store::Role);
 
 /// The known tokens, as digests: a token never sits in memory in the clear longer
 /// than it takes to read the file, and every comparison takes the same time.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
-    entries: Vec<(String, [u8; 32])>,
+    entries: Vec<(String, crate::store::Role, [u8; 32])>,
+}
+
+/// A token line's role prefix, when it has one: `approver:TOKEN` or `planner:TOKEN`.
+fn role_of(rest: &str) -> (crate::store::Role, &str) {
+    use crate::store::Role;
+    match rest.split_once(':') {
+        Some(("approver", token)) => (Role::Approver, token),
+        Some(("planner", token)) => (Role::Planner, token),
+        _ => (Role::Planner, rest),
+    }
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -37,7 +49,8 @@ fn digest(token: &str) -> [u8; 32] {
 }
 
 impl Tokens {
-    /// Parses `name:token` lines; blank lines and `#` comments are skipped. Every bad
+    /// Parses `name:token` and `name:ROLE:token` lines (ROLE `approver` or
+    /// `planner`, the default); blank lines and `#` comments are skipped. Every bad
     /// line is reported, with its number.
     pub fn parse(text: &str) -> Result<Tokens, Vec<String>> {
         let mut entries = Vec::new();
@@ -47,11 +60,16 @@ impl Tokens {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            match line.split_once(':') {
-                Some((name, token)) if !name.trim().is_empty() && token.trim().len() >= 16 => {
-                    entries.push((name.trim().to_string(), digest(token.trim())));
+            match line
+                .split_once(':')
+                .map(|(name, rest)| (name, role_of(rest.trim())))
+            {
+                Some((name, (role, token)))
+                    if !name.trim().is_empty() && token.trim().len() >= 16 =>
+                {
+                    entries.push((name.trim().to_string(), role, digest(token.trim())));
                 }
-                Some((_, token)) if token.trim().len() < 16 => problems.push(format!(
+                Some((_, (_, token))) if token.trim().len() < 16 => problems.push(format!(
                     "line {}: the token must be at least 16 characters",
                     n + 1
                 )),
@@ -84,13 +102,14 @@ impl Tokens {
         })
     }
 
-    /// The name of the token presented, comparing against every entry (no early exit).
-    pub fn caller(&self, presented: &str) -> Option<String> {
+    /// The name and role of the token presented, comparing against every entry (no
+    /// early exit).
+    pub fn caller(&self, presented: &str) -> Option<Caller> {
         let presented = digest(presented);
         let mut found = None;
-        for (name, known) in &self.entries {
+        for (name, role, known) in &self.entries {
             if bool::from(known.ct_eq(&presented)) {
-                found = Some(name.clone());
+                found = Some(Caller(name.clone(), *role));
             }
         }
         found
@@ -236,8 +255,8 @@ where
                 let caller =
                     presented.and_then(|t| auth.tokens.read().expect("no writer panics").caller(t));
                 match caller {
-                    Some(name) => {
-                        request.extensions_mut().insert(Caller(name));
+                    Some(caller) => {
+                        request.extensions_mut().insert(caller);
                     }
                     None => {
                         let message = if presented.is_some() {
@@ -305,15 +324,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            tokens.caller("0123456789abcdef0123").as_deref(),
+            tokens
+                .caller("0123456789abcdef0123")
+                .map(|c| c.0)
+                .as_deref(),
             Some("planner")
         );
         assert_eq!(
-            tokens.caller("fedcba9876543210fedc").as_deref(),
+            tokens
+                .caller("fedcba9876543210fedc")
+                .map(|c| c.0)
+                .as_deref(),
             Some("finance")
         );
         assert_eq!(tokens.caller("0123456789abcdef012"), None);
         assert_eq!(tokens.caller(""), None);
+    }
+
+    #[test]
+    fn a_token_line_may_name_its_role_and_defaults_to_planner() {
+        use crate::store::Role;
+        let tokens = Tokens::parse(
+            "bob:approver:0123456789abcdef0123\nann:planner:fedcba9876543210fedc\ncy:aaaaaaaaaaaaaaaaaaaa\n",
+        )
+        .unwrap();
+        let role = |t: &str| tokens.caller(t).map(|c| (c.0, c.1));
+        assert_eq!(
+            role("0123456789abcdef0123"),
+            Some(("bob".into(), Role::Approver))
+        );
+        assert_eq!(
+            role("fedcba9876543210fedc"),
+            Some(("ann".into(), Role::Planner))
+        );
+        assert_eq!(
+            role("aaaaaaaaaaaaaaaaaaaa"),
+            Some(("cy".into(), Role::Planner))
+        );
+        assert_eq!(
+            role("approver:0123456789abcdef0123"),
+            None,
+            "the role is not part of the token"
+        );
     }
 
     #[test]

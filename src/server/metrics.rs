@@ -35,6 +35,8 @@ pub enum Method {
     Compare,
     Sweep,
     Explain,
+    /// Any call of `fluidity.v1.PlanLifecycleService`.
+    Lifecycle,
     Health,
     Reflection,
     Unknown,
@@ -54,6 +56,7 @@ impl Method {
             ("fluidity.v1.FluidityService", "Compare") => Method::Compare,
             ("fluidity.v1.FluidityService", "Sweep") => Method::Sweep,
             ("fluidity.v1.FluidityService", "Explain") => Method::Explain,
+            ("fluidity.v1.PlanLifecycleService", _) => Method::Lifecycle,
             ("grpc.health.v1.Health", "Check" | "Watch") => Method::Health,
             (
                 "grpc.reflection.v1.ServerReflection" | "grpc.reflection.v1alpha.ServerReflection",
@@ -71,6 +74,7 @@ impl Method {
             Method::Compare => "Compare",
             Method::Sweep => "Sweep",
             Method::Explain => "Explain",
+            Method::Lifecycle => "PlanLifecycle",
             Method::Health => "Health",
             Method::Reflection => "Reflection",
             Method::Unknown => "unknown",

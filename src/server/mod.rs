@@ -6,6 +6,7 @@ mod auth;
 mod deadline;
 mod health;
 mod incoming;
+mod lifecycle;
 mod metrics;
 mod metrics_endpoint;
 mod pool;
@@ -19,6 +20,7 @@ pub use metrics::Metrics;
 pub use metrics_endpoint::serve_metrics;
 
 use crate::wire::proto::fluidity_service_server::FluidityServiceServer;
+use crate::wire::proto::plan_lifecycle_service_server::PlanLifecycleServiceServer;
 use crate::wire::proto::FILE_DESCRIPTOR_SET;
 use fluidity_solvers::{Limits, Scenario};
 use pool::SolvePool;
@@ -28,6 +30,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic_health::pb::health_check_response::ServingStatus;
+
+/// The lifecycle service's full name, as health checks and reflection know it.
+pub const LIFECYCLE_SERVICE: &str = "fluidity.v1.PlanLifecycleService";
 
 /// The service's full name, as health checks and reflection know it.
 pub const FLUIDITY_SERVICE: &str = "fluidity.v1.FluidityService";
@@ -104,6 +109,9 @@ pub struct ServerConfig {
     /// Run before a Validate call checks its scenario, on the thread that checks it
     /// (tests hold a check there and see what else the server still answers).
     pub before_check: Option<SolveHook>,
+    /// The plan store the lifecycle calls keep records in; None answers them
+    /// FAILED_PRECONDITION.
+    pub store: Option<crate::store::Store>,
 }
 
 impl Default for ServerConfig {
@@ -127,6 +135,7 @@ impl Default for ServerConfig {
             metrics: Arc::new(metrics::Metrics::default()),
             before_solve: None,
             before_check: None,
+            store: None,
         }
     }
 }
@@ -157,7 +166,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (health_reporter, health_service) = health::health_service();
-    for service in ["", FLUIDITY_SERVICE] {
+    for service in ["", FLUIDITY_SERVICE, LIFECYCLE_SERVICE] {
         health_reporter.set(service, ServingStatus::Serving);
     }
     let (reflection_v1, reflection_v1alpha) = reflection::services(&[
@@ -176,6 +185,13 @@ pub async fn serve(
         )),
         config: config.clone(),
     };
+    let lifecycle =
+        PlanLifecycleServiceServer::new(lifecycle::LifecycleService::new(PlanningService {
+            pool: service.pool.clone(),
+            config: config.clone(),
+        }))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
     let fluidity = FluidityServiceServer::new(service)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(usize::MAX);
@@ -224,6 +240,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(fluidity)
+        .add_service(lifecycle)
         .serve_with_incoming_shutdown(
             // TCP_NODELAY (Nagle's algorithm and delayed ACKs add ~40 ms to every small
             // unary answer), and only connections that start talking in time.

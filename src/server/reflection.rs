@@ -367,6 +367,7 @@ mod tests {
             ours().answer(Query::ListServices),
             Answer::Services(vec![
                 "fluidity.v1.FluidityService".to_string(),
+                "fluidity.v1.PlanLifecycleService".to_string(),
                 "grpc.health.v1.Health".to_string()
             ])
         );

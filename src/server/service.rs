@@ -61,10 +61,22 @@ pub(in crate::server) fn deadline_of<T>(request: &Request<T>) -> Option<Deadline
 
 /// The authenticated caller's name, or `anonymous` on a server without tokens.
 pub(in crate::server) fn caller_of<T>(request: &Request<T>) -> String {
-    request
-        .extensions()
-        .get::<super::auth::Caller>()
-        .map_or_else(|| "anonymous".to_string(), |c| c.0.clone())
+    actor_of(request).name
+}
+
+/// Who acts: the token's name and role; on a server without tokens (loopback only,
+/// unless told otherwise) `anonymous`, with every right, as the CLI in process.
+pub(in crate::server) fn actor_of<T>(request: &Request<T>) -> crate::store::Actor {
+    match request.extensions().get::<super::auth::Caller>() {
+        Some(caller) => crate::store::Actor {
+            name: caller.0.clone(),
+            role: caller.1,
+        },
+        None => crate::store::Actor {
+            name: "anonymous".to_string(),
+            role: crate::store::Role::Approver,
+        },
+    }
 }
 
 pub(in crate::server) fn scenario_of(

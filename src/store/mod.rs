@@ -15,7 +15,7 @@ mod plans;
 
 pub use actuals::{AlertRecord, AlertState};
 pub use audit::{AuditEntry, Verification};
-pub use plans::{PlanFilter, PlanRecord, PlanState, SavedPlan};
+pub use plans::{content_hash, Approval, PlanFilter, PlanRecord, PlanState, SavedPlan};
 
 use fluidity_solvers::Violation;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -174,6 +174,20 @@ fn concurrent(e: &sqlx::Error) -> bool {
                 || db.code().as_deref() == Some("40001")
         }
         _ => false,
+    }
+}
+
+/// `url` fit for a log or an error message: a password in it replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 

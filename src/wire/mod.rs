@@ -6,5 +6,6 @@
 
 pub mod codec;
 pub mod convert;
+pub mod lifecycle;
 pub mod proto;
 pub mod status;

@@ -27,6 +27,7 @@ def pb():
             f"--python_out={out}",
             f"--grpc_python_out={out}",
             str(ROOT / "proto" / "fluidity" / "v1" / "fluidity.proto"),
+            str(ROOT / "proto" / "fluidity" / "v1" / "lifecycle.proto"),
         ]
     )
     assert code == 0, "grpc_tools.protoc failed"
@@ -34,6 +35,14 @@ def pb():
     from fluidity.v1 import fluidity_pb2, fluidity_pb2_grpc
 
     return fluidity_pb2, fluidity_pb2_grpc
+
+
+@pytest.fixture(scope="session")
+def lifecycle_pb(pb):
+    """The generated lifecycle_pb2 / lifecycle_pb2_grpc modules."""
+    from fluidity.v1 import lifecycle_pb2, lifecycle_pb2_grpc
+
+    return lifecycle_pb2, lifecycle_pb2_grpc
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 //! `fluidity actuals ...`: record what ran from CSV against the portfolio's approved
 //! plan (alerts raised as its triggers say), and show the plan against what ran.
 
-use super::store::{actor, error, open};
+use super::store::{error, open};
 use crate::args::{ActualsCommand, Format};
 use crate::render::{self, num, table, Align};
 use crate::{input, Exit};
@@ -18,21 +18,21 @@ pub fn run(command: ActualsCommand) -> Result<Exit> {
         } => {
             let name = input::display_name(&file);
             let actuals = input::read_actuals(&file)?;
-            let (rt, db) = open(&store)?;
-            let (run, raised) = rt
-                .block_on(db.record_actuals(&actor(&store)?, &portfolio, &actuals))
-                .map_err(|e| match e {
-                    // The store names rows as `actuals[k]`; the file's row is k + 2.
-                    StoreError::Invalid(problems) => anyhow!(
-                        "{}",
-                        problems
-                            .iter()
-                            .map(|v| format!("{name} {}: {}", csv_place(&v.path), v.message))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    ),
-                    other => error(other),
-                })?;
+            let (run, raised) =
+                open(&store)?
+                    .record_actuals(&portfolio, &actuals)
+                    .map_err(|e| match e {
+                        // The store names rows as `actuals[k]`; the file's row is k + 2.
+                        StoreError::Invalid(problems) => anyhow!(
+                            "{}",
+                            problems
+                                .iter()
+                                .map(|v| format!("{name} {}: {}", csv_place(&v.path), v.message))
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        ),
+                        other => error(other),
+                    })?;
             println!("recorded {} actual(s) for {portfolio}", actuals.len());
             print!("{}", execution_text(&run));
             print!("{}", alerts_text(&raised, "new alert(s)"));
@@ -43,15 +43,11 @@ pub fn run(command: ActualsCommand) -> Result<Exit> {
             format,
             store,
         } => {
-            let (rt, db) = open(&store)?;
-            let (approved, _, run) = rt.block_on(db.execution(&portfolio)).map_err(error)?;
+            let (approved, run) = open(&store)?.execution(&portfolio)?;
             match format {
                 Format::Json => print!("{}", render::json(&run)),
                 Format::Text => {
-                    println!(
-                        "{portfolio}: approved plan {} against what ran",
-                        approved.id
-                    );
+                    println!("{portfolio}: approved plan {approved} against what ran");
                     print!("{}", execution_text(&run));
                 }
             }

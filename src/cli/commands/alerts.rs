@@ -2,7 +2,7 @@
 //! triggers that raise them.
 
 use super::actuals::alerts_text;
-use super::store::{actor, error, open};
+use super::store::open;
 use crate::args::{AlertsCommand, Format};
 use crate::{render, Exit};
 use anyhow::Result;
@@ -16,10 +16,7 @@ pub fn run(command: AlertsCommand) -> Result<Exit> {
             format,
             store,
         } => {
-            let (rt, db) = open(&store)?;
-            let alerts = rt
-                .block_on(db.alerts(portfolio.as_deref(), all))
-                .map_err(error)?;
+            let alerts = open(&store)?.alerts(portfolio.as_deref(), all)?;
             match format {
                 Format::Json => print!("{}", render::json(&alerts)),
                 Format::Text => print!(
@@ -31,10 +28,10 @@ pub fn run(command: AlertsCommand) -> Result<Exit> {
             Ok(Exit::Planned)
         }
         AlertsCommand::Ack { id, store } => {
-            let (rt, db) = open(&store)?;
-            let who = actor(&store)?;
-            rt.block_on(db.acknowledge(&who, id)).map_err(error)?;
-            println!("alert {id} acknowledged by {}", who.name);
+            match open(&store)?.acknowledge(id)? {
+                Some(who) => println!("alert {id} acknowledged by {who}"),
+                None => println!("alert {id} acknowledged"),
+            }
             Ok(Exit::Planned)
         }
         AlertsCommand::Triggers {
@@ -51,9 +48,7 @@ pub fn run(command: AlertsCommand) -> Result<Exit> {
                 resource_over_capacity,
                 operations_below_floor,
             };
-            let (rt, db) = open(&store)?;
-            rt.block_on(db.set_triggers(&actor(&store)?, &portfolio, &triggers))
-                .map_err(error)?;
+            open(&store)?.set_triggers(&portfolio, &triggers)?;
             println!(
                 "triggers of {portfolio}: {}",
                 serde_json::to_string(&triggers)?

@@ -1,7 +1,7 @@
 //! `fluidity audit ...`: the append-only trail, and its verification (exit 1 naming
 //! the first broken entry, or a plan whose stored content changed).
 
-use super::store::{error, open};
+use super::store::open;
 use crate::args::{AuditCommand, Format};
 use crate::render::{self, table, Align};
 use crate::Exit;
@@ -11,8 +11,7 @@ use fluidity::store::time_text;
 pub fn run(command: AuditCommand) -> Result<Exit> {
     match command {
         AuditCommand::Verify { store } => {
-            let (rt, db) = open(&store)?;
-            let found = rt.block_on(db.verify()).map_err(error)?;
+            let (found, last_hash) = open(&store)?.verify()?;
             if let Some((seq, why)) = &found.first_broken {
                 return Err(anyhow!(
                     "the audit trail is broken at entry {seq}: {why} ({} entries read)",
@@ -25,13 +24,14 @@ pub fn run(command: AuditCommand) -> Result<Exit> {
                     found.altered_plans.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
                 ));
             }
-            let head = rt
-                .block_on(db.audit_log(found.entries - 1, 1))
-                .map_err(error)?;
             println!(
                 "the audit trail holds: {} entries, each following from the one before; every plan matches what was saved{}",
                 found.entries,
-                head.first().map_or(String::new(), |e| format!(" (last entry {}, hash {})", e.seq, e.hash))
+                if last_hash.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (last entry {}, hash {last_hash})", found.entries)
+                }
             );
             Ok(Exit::Planned)
         }
@@ -41,8 +41,7 @@ pub fn run(command: AuditCommand) -> Result<Exit> {
             format,
             store,
         } => {
-            let (rt, db) = open(&store)?;
-            let log = rt.block_on(db.audit_log(after, limit)).map_err(error)?;
+            let log = open(&store)?.audit_log(after, limit)?;
             match format {
                 Format::Json => print!("{}", render::json(&log)),
                 Format::Text => {

@@ -1,14 +1,13 @@
 //! `fluidity plans ...`: save a plan as a DRAFT of a portfolio, approve it with a
 //! written comment (its priority changes confirmed), withdraw, list, show, diff.
 
-use super::store::{actor, error, open};
+use super::store::open;
 use crate::args::{Format, PlansCommand};
 use crate::render::{self, num, table, Align};
 use crate::{input, Exit};
 use anyhow::{anyhow, Result};
 use fluidity::store::{time_text, PlanFilter, PlanRecord, PlanState};
 use fluidity_solvers::lifecycle::{priority_changes, PriorityChange};
-use fluidity_solvers::{plan, PlanOptions};
 
 pub fn run(command: PlansCommand) -> Result<Exit> {
     match command {
@@ -21,23 +20,14 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
         } => {
             let scenario = input::read_scenario(&file)?;
             let name = input::display_name(&file);
-            let options = PlanOptions {
-                limits: limits.limits(),
-                ..PlanOptions::default()
-            };
-            let planned =
-                plan(&scenario, &options).map_err(|e| anyhow!("cannot plan {name}: {e}"))?;
-            let (rt, db) = open(&store)?;
-            let saved = rt
-                .block_on(db.save_plan(
-                    &actor(&store)?,
+            let (saved, planned) = open(&store)?
+                .save_plan(
                     &portfolio,
                     &scenario,
-                    &planned,
-                    None,
+                    limits.limits(),
                     idempotency_key.as_deref(),
-                ))
-                .map_err(error)?;
+                )
+                .map_err(|e| anyhow!("{name}: {e}"))?;
             println!(
                 "{} plan {} (DRAFT) of {portfolio}: {:?}, objective {}, {} over the status quo",
                 if saved.already_saved {
@@ -53,10 +43,7 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
             Ok(Exit::Planned)
         }
         PlansCommand::Approve { id, comment, store } => {
-            let (rt, db) = open(&store)?;
-            let approved = rt
-                .block_on(db.approve(&actor(&store)?, id, &comment))
-                .map_err(error)?;
+            let approved = open(&store)?.approve(id, &comment)?;
             let approval = approved
                 .approval
                 .as_ref()
@@ -71,9 +58,7 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
             Ok(Exit::Planned)
         }
         PlansCommand::Withdraw { id, store } => {
-            let (rt, db) = open(&store)?;
-            rt.block_on(db.withdraw(&actor(&store)?, id))
-                .map_err(error)?;
+            open(&store)?.withdraw(id)?;
             println!("withdrew plan {id}");
             Ok(Exit::Planned)
         }
@@ -91,14 +76,13 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
                 })?),
                 None => None,
             };
-            let (rt, db) = open(&store)?;
             let filter = PlanFilter {
                 portfolio,
                 state,
                 after,
                 limit,
             };
-            let plans = rt.block_on(db.list_plans(&filter)).map_err(error)?;
+            let plans = open(&store)?.list_plans(&filter)?;
             match format {
                 Format::Json => print!("{}", render::json(&plans)),
                 Format::Text => print!("{}", list_table(&plans)),
@@ -106,8 +90,7 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
             Ok(Exit::Planned)
         }
         PlansCommand::Show { id, format, store } => {
-            let (rt, db) = open(&store)?;
-            let record = rt.block_on(db.plan(id)).map_err(error)?;
+            let record = open(&store)?.plan(id)?;
             match format {
                 Format::Json => print!("{}", render::json(&record)),
                 Format::Text => {
@@ -142,9 +125,9 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
             format,
             store,
         } => {
-            let (rt, db) = open(&store)?;
-            let before = rt.block_on(db.plan(from)).map_err(error)?;
-            let after = rt.block_on(db.plan(to)).map_err(error)?;
+            let mut records = open(&store)?;
+            let before = records.plan(from)?;
+            let after = records.plan(to)?;
             let changes = priority_changes(Some(&before.plan), &after.scenario, &after.plan);
             match format {
                 Format::Json => print!("{}", render::json(&changes)),

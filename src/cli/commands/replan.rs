@@ -3,60 +3,30 @@
 //! period), saved as a DRAFT linked to the approved plan, with what it changes.
 
 use super::plans::changes_table;
-use super::store::{actor, error, open};
+use super::store::open;
 use crate::args::ReplanArgs;
 use crate::render::num;
 use crate::Exit;
-use anyhow::{anyhow, Result};
-use fluidity::store::StoreError;
-use fluidity_solvers::lifecycle::{priority_changes, replan_scenario};
-use fluidity_solvers::{plan, PlanOptions};
+use anyhow::Result;
 
 pub fn run(args: ReplanArgs) -> Result<Exit> {
-    let (rt, db) = open(&args.store)?;
-    let (approved, actuals, _) = rt.block_on(db.execution(&args.portfolio)).map_err(error)?;
-    let replanning = replan_scenario(&approved.scenario, &approved.plan, &actuals)
-        .map_err(|problems| error(StoreError::Invalid(problems)))?;
-    let options = PlanOptions {
-        limits: args.limits.limits(),
-        ..PlanOptions::default()
-    };
-    let planned = plan(&replanning.scenario, &options)
-        .map_err(|e| anyhow!("cannot re-plan {}: {e}", args.portfolio))?;
-    let saved = rt
-        .block_on(db.save_plan(
-            &actor(&args.store)?,
-            &args.portfolio,
-            &replanning.scenario,
-            &planned,
-            Some(approved.id),
-            None,
-        ))
-        .map_err(error)?;
+    let (replanned, periods) = open(&args.store)?.replan(&args.portfolio, args.limits.limits())?;
     println!(
-        "re-planned {} from the actuals of {} ({} period(s) left): plan {} (DRAFT), {:?}, objective {}",
+        "re-planned {} from the actuals of {} ({periods} period(s) left): plan {} (DRAFT), {:?}, objective {}",
         args.portfolio,
-        replanning.from_period,
-        replanning.scenario.periods.len(),
-        saved.id,
-        planned.status,
-        num(planned.objective)
+        replanned.from_period,
+        replanned.id,
+        replanned.plan.status,
+        num(replanned.plan.objective)
     );
-    if !replanning.assumed_as_planned.is_empty() {
+    if !replanned.assumed_as_planned.is_empty() {
         println!(
             "no actuals for {} in {}: taken as planned",
-            replanning.assumed_as_planned.join(", "),
-            replanning.from_period
+            replanned.assumed_as_planned.join(", "),
+            replanned.from_period
         );
     }
-    println!("against approved plan {}:", approved.id);
-    print!(
-        "{}",
-        changes_table(&priority_changes(
-            Some(&approved.plan),
-            &replanning.scenario,
-            &planned
-        ))
-    );
+    println!("against approved plan {}:", replanned.parent);
+    print!("{}", changes_table(&replanned.changes));
     Ok(Exit::Planned)
 }

@@ -112,6 +112,7 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
         metrics: defaults.metrics.clone(),
         before_solve: None,
         before_check: None,
+        store: None,
     };
     Ok(config)
 }
@@ -141,12 +142,18 @@ fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
 }
 
 pub fn run(args: ServeArgs) -> Result<Exit> {
-    let config = config(&args)?;
+    let mut config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        if let Some(url) = &args.store {
+            let store = fluidity::store::Store::open(url).await.with_context(|| {
+                format!("cannot open the store {}", fluidity::store::redacted(url))
+            })?;
+            config.store = Some(store);
+        }
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -1,5 +1,8 @@
 //! The gRPC client the CLI uses with `--server`: the same scenario in, the same plan
-//! out as an in-process solve; and `Remote`, a batch planner backed by a server.
+//! out as an in-process solve; `Remote`, a batch planner backed by a server; and
+//! the plan lifecycle's calls (`lifecycle`).
+
+pub mod lifecycle;
 
 use crate::wire::convert::via_json;
 use crate::wire::convert::{plan_from_proto, scenario_to_proto};
@@ -106,6 +109,13 @@ fn read(path: &std::path::Path, what: &str, url: &str) -> Result<Vec<u8>, Remote
 
 /// Connects to `endpoint`, with TLS when its URL is `https://`.
 pub async fn connect(endpoint: &Endpoint) -> Result<Client, RemoteError> {
+    let (channel, token) = channel(endpoint).await?;
+    Ok(FluidityServiceClient::with_interceptor(channel, token)
+        .max_decoding_message_size(usize::MAX))
+}
+
+/// A channel to the server `endpoint` names (TLS as it says) and the token to send.
+async fn channel(endpoint: &Endpoint) -> Result<(Channel, BearerToken), RemoteError> {
     let url = endpoint.url.as_str();
     let failed = |reason: String| RemoteError::Connect {
         url: url.to_string(),
@@ -150,13 +160,10 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Client, RemoteError> {
         ),
         None => None,
     };
-    Ok(
-        FluidityServiceClient::with_interceptor(channel, BearerToken(token))
-            .max_decoding_message_size(usize::MAX),
-    )
+    Ok((channel, BearerToken(token)))
 }
 
-fn from_status(status: tonic::Status) -> RemoteError {
+pub(crate) fn from_status(status: tonic::Status) -> RemoteError {
     if status.code() == Code::InvalidArgument {
         if let Some(bad) = status.get_details_bad_request() {
             return RemoteError::Invalid(
