@@ -144,6 +144,44 @@ fn a_quarter_runs_end_to_end_from_the_command_line() {
         .collect();
     assert_eq!(states, vec!["SUPERSEDED", "APPROVED"]);
 
+    // A batch report with the store shows the portfolio's approved plan against what
+    // ran, and its open alert (the second: the first was acknowledged).
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::write(scenarios.join("q.json"), SCENARIO).unwrap();
+    let store = format!("sqlite:{}", dir.join("store.db").display());
+    let out = dir.join("report");
+    let batch = Command::new(BIN)
+        .args([
+            "batch",
+            scenarios.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--store",
+            &store,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        batch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&batch.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Approved plans against what ran"),
+        "the section"
+    );
+    assert!(html.contains("q4-2026: plan 2"));
+    assert!(
+        html.contains("alert 2: growth ran 4 in nov against 6 planned"),
+        "the open alert"
+    );
+    assert!(
+        !html.contains("alert 1:"),
+        "an acknowledged alert is not listed"
+    );
+
     let verified = ok(&dir, &["audit", "verify"]);
     assert!(verified.contains("the audit trail holds"), "{verified}");
     let trail = ok(&dir, &["audit", "show", "--format", "json"]);

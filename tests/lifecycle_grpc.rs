@@ -251,6 +251,34 @@ fn two_replicas_on_one_postgresql_store_share_every_record() {
     assert!(replanned.contains("plan 2 (DRAFT)"), "{replanned}");
     let shown = ok(&a, PLANNER, &["plans", "show", "2", "--format", "json"]);
     assert!(shown.contains("\"parent\": 1"), "{shown}");
+    // Two drafts of one portfolio approved at once through the two replicas: never
+    // two APPROVED; a loser is told FAILED_PRECONDITION.
+    runtime.block_on(async {
+        let endpoint = |addr: &str| Endpoint {
+            token: Some(APPROVER.to_string()),
+            ..Endpoint::plain(&format!("http://{addr}"))
+        };
+        let mut x = LifecycleClient::connect(&endpoint(&a)).await.unwrap();
+        let mut y = LifecycleClient::connect(&endpoint(&b)).await.unwrap();
+        for round in 0..5 {
+            let portfolio = format!("race{round}");
+            let (d1, _) = x.save_plan(&portfolio, &scenario(), None).await.unwrap();
+            let (d2, _) = y.save_plan(&portfolio, &scenario(), None).await.unwrap();
+            let (r1, r2) = tokio::join!(x.approve(d1.id, "x"), y.approve(d2.id, "y"));
+            for r in [&r1, &r2] {
+                if let Err(e) = r {
+                    assert!(e.to_string().contains("FAILED_PRECONDITION"), "{e}");
+                }
+            }
+            let mut approved = 0;
+            for id in [d1.id, d2.id] {
+                if x.plan(id).await.unwrap().state == fluidity::store::PlanState::Approved {
+                    approved += 1;
+                }
+            }
+            assert_eq!(approved, 1, "round {round}: {r1:?} {r2:?}");
+        }
+    });
     for server in [&mut one, &mut two] {
         server.kill().unwrap();
         server.wait().unwrap();

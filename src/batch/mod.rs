@@ -24,6 +24,19 @@ use std::sync::Mutex;
 
 pub use outputs::{summary_rows, write_entry, write_outputs, SummaryRow};
 
+/// A portfolio's approved plan against what ran, for the report (from a store).
+#[derive(Debug, Clone)]
+pub struct Tracking {
+    /// The portfolio.
+    pub portfolio: String,
+    /// Its approved plan's id.
+    pub plan_id: i64,
+    /// The approved plan against the actuals recorded.
+    pub execution: fluidity_solvers::lifecycle::Execution,
+    /// Its open alerts.
+    pub alerts: Vec<crate::store::AlertRecord>,
+}
+
 /// A sweep file: one resource and either capacity factors or reserve levels.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -217,10 +217,15 @@ pub fn summary_csv(entries: &[Entry]) -> io::Result<Vec<u8>> {
 }
 
 /// Writes the batch's summary CSV and HTML report.
-pub fn write_outputs(out: &Path, title: &str, entries: &[Entry]) -> io::Result<()> {
+pub fn write_outputs(
+    out: &Path,
+    title: &str,
+    entries: &[Entry],
+    tracking: &[super::Tracking],
+) -> io::Result<()> {
     write_atomic(&out.join("summary.csv"), &summary_csv(entries)?)?;
     write_atomic(
         &out.join("report.html"),
-        super::report::html(title, entries).as_bytes(),
+        super::report::html(title, entries, tracking).as_bytes(),
     )
 }

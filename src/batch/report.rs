@@ -11,17 +11,19 @@
 //! which escapes its own text, and inserted as they are).
 
 use super::svg::{grouped_percent_bars, line, paired_bars};
-use super::{Entry, Outcome, Planned};
+use super::{Entry, Outcome, Planned, Tracking};
 use crate::numbers::num;
 use askama::Template;
 use fluidity_solvers::whatif::compare::Comparison;
 use fluidity_solvers::whatif::sweep::{Parameter, Sweep};
 use fluidity_solvers::{Plan, Status};
 
-/// The whole report.
-pub fn html(title: &str, entries: &[Entry]) -> String {
+/// The whole report; with `tracking` (a store's portfolios), a section of each
+/// approved plan against what ran.
+pub fn html(title: &str, entries: &[Entry], tracking: &[Tracking]) -> String {
     let page = Page {
         title,
+        tracking: tracking.iter().map(tracked).collect(),
         planned: entries
             .iter()
             .filter(|e| matches!(e.outcome, Outcome::Planned(_)))
@@ -50,6 +52,7 @@ pub fn html(title: &str, entries: &[Entry]) -> String {
 #[template(path = "batch_report.html")]
 struct Page<'a> {
     title: &'a str,
+    tracking: Vec<TrackedPortfolio>,
     planned: usize,
     summary: Vec<SummaryLine>,
     sections: Vec<Section>,
@@ -174,6 +177,57 @@ struct Frontier {
     /// (at, objective or why none, per extra unit, bottleneck)
     points: Vec<(f64, String, String, String)>,
     changes: Vec<String>,
+}
+
+/// A portfolio's approved plan against what ran, as text.
+struct TrackedPortfolio {
+    portfolio: String,
+    plan_id: i64,
+    /// (period, value planned, value realised)
+    periods: Vec<(String, String, String)>,
+    /// (initiative, period, planned, actual, off plan) of recorded activity off plan.
+    off_plan: Vec<(String, String, String, String, String)>,
+    /// Open alerts' messages.
+    alerts: Vec<String>,
+}
+
+fn tracked(t: &Tracking) -> TrackedPortfolio {
+    TrackedPortfolio {
+        portfolio: t.portfolio.clone(),
+        plan_id: t.plan_id,
+        periods: t
+            .execution
+            .periods
+            .iter()
+            .map(|p| {
+                (
+                    p.period.clone(),
+                    num(p.value_planned),
+                    num(p.value_realised),
+                )
+            })
+            .collect(),
+        off_plan: t
+            .execution
+            .initiatives
+            .iter()
+            .filter(|e| e.recorded && e.deviation.abs() > 1e-9 * e.planned.abs().max(1.0))
+            .map(|e| {
+                (
+                    e.initiative.clone(),
+                    e.period.clone(),
+                    num(e.planned),
+                    num(e.actual),
+                    format!("{:+.1}%", 100.0 * e.relative_deviation),
+                )
+            })
+            .collect(),
+        alerts: t
+            .alerts
+            .iter()
+            .map(|a| format!("alert {}: {}", a.id, a.message))
+            .collect(),
+    }
 }
 
 /// Moves listed on the page; the rest are in the scenario's moves CSV.

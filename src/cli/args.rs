@@ -298,6 +298,10 @@ pub struct BatchArgs {
     pub format: Format,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Also show, in the report, every portfolio's approved plan in this store
+    /// (sqlite:PATH or postgres://...) against its recorded actuals and open alerts.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 #[derive(clap::Args)]

@@ -71,7 +71,11 @@ pub fn run(args: BatchArgs) -> Result<Exit> {
     }
     entries.extend(orphans);
     let title = format!("Fluidity batch: {}", args.dir.display());
-    batch::write_outputs(&args.out, &title, &entries)
+    let tracking = match &args.store {
+        Some(url) => tracking(url)?,
+        None => Vec::new(),
+    };
+    batch::write_outputs(&args.out, &title, &entries, &tracking)
         .with_context(|| format!("cannot write to {}", args.out.display()))?;
 
     print_summary(&entries, args.format);
@@ -166,6 +170,37 @@ fn exit(entries: &[Entry], args: &BatchArgs) -> Exit {
     } else {
         Exit::Planned
     }
+}
+
+/// Every portfolio with an approved plan in the store at `url`: the plan against its
+/// actuals, and its open alerts.
+fn tracking(url: &str) -> Result<Vec<batch::Tracking>> {
+    use fluidity::store::{PlanFilter, PlanState, Store};
+    let runtime = crate::runtime()?;
+    runtime.block_on(async {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("cannot open the store {}", fluidity::store::redacted(url)))?;
+        let approved = store
+            .list_plans(&PlanFilter {
+                state: Some(PlanState::Approved),
+                limit: 1000,
+                ..PlanFilter::default()
+            })
+            .await?;
+        let mut tracking = Vec::new();
+        for record in approved {
+            let (_, _, execution) = store.execution(&record.portfolio).await?;
+            let alerts = store.alerts(Some(&record.portfolio), false).await?;
+            tracking.push(batch::Tracking {
+                portfolio: record.portfolio,
+                plan_id: record.id,
+                execution,
+                alerts,
+            });
+        }
+        Ok(tracking)
+    })
 }
 
 /// The summary on stdout: a table, or JSON rows.
