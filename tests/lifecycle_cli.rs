@@ -312,3 +312,56 @@ fn actuals_without_an_approved_plan_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("q4 has no approved plan"));
 }
+
+#[test]
+fn resource_use_from_csv_is_recorded_and_raises_over_capacity() {
+    let dir = scratch("resource-use");
+    quarter_approved(&dir);
+    ok(
+        &dir,
+        &[
+            "alerts",
+            "triggers",
+            "--portfolio",
+            "q4-2026",
+            "--resource-over-capacity",
+        ],
+    );
+    let csv = dir.join("use.csv");
+    // A spreadsheet's byte order mark, a blank line, columns in another order.
+    std::fs::write(&csv, "\u{feff}period,resource,used\n\noct,eng,12.5\n").unwrap();
+    let recorded = ok(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    assert!(
+        recorded.contains("recorded the use of 1 resource-period(s)"),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains("eng used 12.5 in oct, over its capacity of 10"),
+        "{recorded}"
+    );
+    let shown = ok(&dir, &["actuals", "show", "--portfolio", "q4-2026"]);
+    assert!(shown.contains("recorded"), "{shown}");
+    std::fs::write(&csv, "resource,period,used\nmoney,oct,1\n").unwrap();
+    let out = fluidity(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("row 2, column resource: unknown resource \"money\""));
+}

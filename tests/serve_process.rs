@@ -24,6 +24,42 @@ impl Server {
         }
     }
 
+    /// A server that also serves `/metrics`; returns it and the metrics address.
+    fn start_with_metrics() -> (Server, String) {
+        use std::io::BufRead;
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--shutdown-grace",
+                "60",
+                "--metrics-addr",
+                "127.0.0.1:0",
+            ])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut next = |prefix: &str| {
+            let line = lines.next().unwrap().unwrap();
+            line.strip_prefix(prefix).expect(prefix).to_string()
+        };
+        let addr = next("listening on ");
+        let metrics = next("metrics on ");
+        // Keep reading stdout so the server never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        (
+            Server {
+                child,
+                url: format!("http://{addr}"),
+            },
+            metrics,
+        )
+    }
+
     fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -38,6 +74,25 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Solves running plus calls queued, read from the server's `/metrics`.
+fn calls_in_server(metrics: &str) -> f64 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(metrics).unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("fluidity_solves_in_flight ") || l.starts_with("fluidity_queue_depth ")
+        })
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .sum()
 }
 
 fn example(name: &str) -> String {
@@ -143,7 +198,7 @@ fn an_unreachable_server_is_a_clear_error() {
 
 #[test]
 fn sigterm_lets_in_flight_calls_finish_then_the_server_exits_0() {
-    let mut server = Server::start();
+    let (mut server, metrics) = Server::start_with_metrics();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sigterm");
     std::fs::create_dir_all(&dir).unwrap();
     let big = dir.join("big.json").display().to_string();
@@ -172,8 +227,16 @@ fn sigterm_lets_in_flight_calls_finish_then_the_server_exits_0() {
                 .unwrap()
         })
         .collect();
-    // Let both calls reach the server and start solving.
-    std::thread::sleep(Duration::from_millis(700));
+    // Both calls in the server (solving or queued) before the signal; a fixed sleep
+    // was not enough on a loaded machine (a call not yet connected is refused).
+    let started = std::time::Instant::now();
+    while calls_in_server(&metrics) < 2.0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the calls never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     server.terminate();
     for client in clients {
         let out = client.wait_with_output().unwrap();

@@ -193,6 +193,32 @@ async fn a_retried_save_with_the_same_key_stores_once() {
 }
 
 #[tokio::test]
+async fn two_saves_racing_with_one_key_store_once() {
+    for url in fresh_urls("idempotent-race").await {
+        let (a, b) = (
+            Store::open(&url).await.unwrap(),
+            Store::open(&url).await.unwrap(),
+        );
+        let s = scenario(2.0);
+        let p = planned(&s);
+        let who = planner("a");
+        for round in 0..5 {
+            let key = format!("k{round}");
+            let (x, y) = tokio::join!(
+                a.save_plan(&who, "q4", &s, &p, None, Some(&key)),
+                b.save_plan(&who, "q4", &s, &p, None, Some(&key))
+            );
+            let (x, y) = (x.unwrap(), y.unwrap());
+            assert_eq!(x.id, y.id, "{url} round {round}");
+            assert!(
+                x.already_saved != y.already_saved,
+                "{url}: exactly one stored it"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn actuals_raise_each_alert_once_and_an_approver_acknowledges_it() {
     for url in fresh_urls("alerts").await {
         let store = Store::open(&url).await.unwrap();

@@ -190,3 +190,64 @@ fn nothing_is_left_to_replan_after_the_last_period() {
     );
     assert!(replan_scenario(&s, &p, &[]).is_err());
 }
+
+#[test]
+fn recorded_resource_use_replaces_the_computed_and_can_raise_over_capacity() {
+    use fluidity_solvers::lifecycle::{execution_with_use, ResourceActual};
+    let s = quarter();
+    let p = solve(&s);
+    // Only use recorded in nov: 11 engineers busy (capacity 10), activity as planned.
+    let used = [ResourceActual {
+        resource: "eng".into(),
+        period: "nov".into(),
+        used: 11.0,
+    }];
+    let run = execution_with_use(&s, &p, &[], &used).unwrap();
+    assert_eq!(
+        run.periods.len(),
+        1,
+        "a period with only resource use counts as recorded"
+    );
+    assert_eq!(run.periods[0].period, "nov");
+    assert!(run.resources[0].recorded);
+    assert_close(run.resources[0].used, 11.0);
+    assert!(run.initiatives.iter().all(|e| !e.recorded));
+    let raised = alerts(
+        &run,
+        &Triggers {
+            resource_over_capacity: true,
+            ..Triggers::default()
+        },
+    );
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].kind, AlertKind::OverCapacity);
+}
+
+#[test]
+fn bad_resource_use_is_refused_with_its_paths() {
+    use fluidity_solvers::lifecycle::{execution_with_use, ResourceActual};
+    let s = quarter();
+    let p = solve(&s);
+    let bad = [
+        ResourceActual {
+            resource: "capital".into(),
+            period: "oct".into(),
+            used: 1.0,
+        },
+        ResourceActual {
+            resource: "eng".into(),
+            period: "oct".into(),
+            used: f64::INFINITY,
+        },
+    ];
+    let problems = execution_with_use(&s, &p, &[actual("nobody", "oct", 1.0)], &bad).unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "actuals[0].initiative",
+            "resourceUse[0].resource",
+            "resourceUse[1].used"
+        ]
+    );
+}

@@ -55,15 +55,27 @@ fn read_text(path: &Path) -> Result<String> {
         .map_err(|e| anyhow!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
 
+/// What an actuals file holds: activity per initiative and period, or resource use
+/// per resource and period.
+pub enum ActualsFile {
+    /// `initiative,period,activity` rows.
+    Activity(Vec<fluidity_solvers::lifecycle::Actual>),
+    /// `resource,period,used` rows.
+    ResourceUse(Vec<fluidity_solvers::lifecycle::ResourceActual>),
+}
+
 /// Reads actuals from CSV as finance keeps them: a header `initiative,period,activity`
-/// (in any order, any case), one row per initiative and period.
+/// (or `resource,period,used` for resource use), in any order and case, one row per
+/// initiative (or resource) and period.
 ///
 /// # Errors
 /// Every problem at once, each naming its row and column: a missing or unknown
 /// column, a short row, a cell that is not a number.
-pub fn read_actuals(path: &Path) -> Result<Vec<fluidity_solvers::lifecycle::Actual>> {
+pub fn read_actuals(path: &Path) -> Result<ActualsFile> {
     let name = display_name(path);
     let text = read_text(path).with_context(|| format!("cannot read {name}"))?;
+    // A spreadsheet's UTF-8 byte order mark is not part of the first column's name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -74,25 +86,35 @@ pub fn read_actuals(path: &Path) -> Result<Vec<fluidity_solvers::lifecycle::Actu
         .iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();
+    let uses = header.iter().any(|h| h == "resource");
+    let expected: [&str; 3] = if uses {
+        ["resource", "period", "used"]
+    } else {
+        ["initiative", "period", "activity"]
+    };
     let mut problems = Vec::new();
-    let column = |wanted: &str| header.iter().position(|h| h == wanted);
     for (k, h) in header.iter().enumerate() {
-        if !["initiative", "period", "activity"].contains(&h.as_str()) {
+        if !expected.contains(&h.as_str()) {
             problems.push(format!(
-                "{name} row 1, column {}: unknown column \"{h}\" (expected initiative, period, activity)",
-                k + 1
+                "{name} row 1, column {}: unknown column \"{h}\" (expected {})",
+                k + 1,
+                expected.join(", ")
             ));
         }
     }
-    let (Some(i), Some(p), Some(a)) = (column("initiative"), column("period"), column("activity"))
-    else {
+    let column = |wanted: &str| header.iter().position(|h| h == wanted);
+    let (Some(id), Some(p), Some(x)) = (
+        column(expected[0]),
+        column(expected[1]),
+        column(expected[2]),
+    ) else {
         problems.push(format!(
-            "{name} row 1: the header must name the columns initiative, period and activity, not \"{}\"",
+            "{name} row 1: the header must name the columns initiative, period and activity (or resource, period and used), not \"{}\"",
             header.join(",")
         ));
         return Err(anyhow!("{}", problems.join("\n")));
     };
-    let mut actuals = Vec::new();
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
     for (k, record) in reader.records().enumerate() {
         let row = k + 2;
         let record = match record {
@@ -102,6 +124,9 @@ pub fn read_actuals(path: &Path) -> Result<Vec<fluidity_solvers::lifecycle::Actu
                 continue;
             }
         };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
         let cell = |c: usize| record.get(c).unwrap_or("");
         if record.len() < header.len() {
             problems.push(format!(
@@ -111,28 +136,44 @@ pub fn read_actuals(path: &Path) -> Result<Vec<fluidity_solvers::lifecycle::Actu
             ));
             continue;
         }
-        let activity = match cell(a).parse::<f64>() {
-            Ok(x) => x,
-            Err(_) => {
-                problems.push(format!(
-                    "{name} row {row}, column activity: \"{}\" is not a number",
-                    cell(a)
-                ));
-                continue;
-            }
-        };
-        actuals.push(fluidity_solvers::lifecycle::Actual {
-            initiative: cell(i).to_string(),
-            period: cell(p).to_string(),
-            activity,
-        });
+        match cell(x).parse::<f64>() {
+            Ok(v) => rows.push((cell(id).to_string(), cell(p).to_string(), v)),
+            Err(_) => problems.push(format!(
+                "{name} row {row}, column {}: \"{}\" is not a number",
+                expected[2],
+                cell(x)
+            )),
+        }
     }
-    if actuals.is_empty() && problems.is_empty() {
+    if rows.is_empty() && problems.is_empty() {
         problems.push(format!("{name}: no rows after the header"));
     }
-    if problems.is_empty() {
-        Ok(actuals)
-    } else {
-        Err(anyhow!("{}", problems.join("\n")))
+    if !problems.is_empty() {
+        return Err(anyhow!("{}", problems.join("\n")));
     }
+    Ok(if uses {
+        ActualsFile::ResourceUse(
+            rows.into_iter()
+                .map(
+                    |(resource, period, used)| fluidity_solvers::lifecycle::ResourceActual {
+                        resource,
+                        period,
+                        used,
+                    },
+                )
+                .collect(),
+        )
+    } else {
+        ActualsFile::Activity(
+            rows.into_iter()
+                .map(
+                    |(initiative, period, activity)| fluidity_solvers::lifecycle::Actual {
+                        initiative,
+                        period,
+                        activity,
+                    },
+                )
+                .collect(),
+        )
+    })
 }

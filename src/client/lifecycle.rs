@@ -8,7 +8,7 @@ use crate::wire::convert::{plan_from_proto, scenario_to_proto};
 use crate::wire::lifecycle::*;
 use crate::wire::proto::plan_lifecycle_service_client::PlanLifecycleServiceClient;
 use crate::wire::proto::*;
-use fluidity_solvers::lifecycle::{Actual, Execution, PriorityChange, Triggers};
+use fluidity_solvers::lifecycle::{Actual, Execution, PriorityChange, ResourceActual, Triggers};
 use fluidity_solvers::{Plan, Scenario};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -135,11 +135,12 @@ impl LifecycleClient {
         Ok(records)
     }
 
-    /// RecordActuals.
+    /// RecordActuals, with resource use when given.
     pub async fn record_actuals(
         &mut self,
         portfolio: &str,
         actuals: &[Actual],
+        uses: &[ResourceActual],
     ) -> Result<(Execution, Vec<AlertRecord>), RemoteError> {
         let r = self
             .inner
@@ -151,6 +152,14 @@ impl LifecycleClient {
                         initiative: a.initiative.clone(),
                         period: a.period.clone(),
                         activity: a.activity,
+                    })
+                    .collect(),
+                resource_use: uses
+                    .iter()
+                    .map(|u| crate::wire::proto::ResourceActual {
+                        resource: u.resource.clone(),
+                        period: u.period.clone(),
+                        used: u.used,
                     })
                     .collect(),
             })

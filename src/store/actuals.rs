@@ -6,7 +6,9 @@
 use super::audit::append;
 use super::plans::portfolio_problems;
 use super::{next_id, now_ms, Actor, PlanRecord, Role, Store, StoreError};
-use fluidity_solvers::lifecycle::{alerts, execution, Actual, AlertKind, Execution, Triggers};
+use fluidity_solvers::lifecycle::{
+    alerts, execution_with_use, Actual, AlertKind, Execution, ResourceActual, Triggers,
+};
 use fluidity_solvers::Violation;
 use serde::Serialize;
 use sqlx::Row;
@@ -87,9 +89,22 @@ impl Store {
         portfolio: &str,
         actuals: &[Actual],
     ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
+        self.record(actor, portfolio, actuals, &[]).await
+    }
+
+    /// [`Store::record_actuals`] with resource use recorded as well (`uses`; paths
+    /// `resourceUse[k]...` in errors).
+    pub async fn record(
+        &self,
+        actor: &Actor,
+        portfolio: &str,
+        actuals: &[Actual],
+        uses: &[ResourceActual],
+    ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
         let approved = self.approved_or_conflict(portfolio).await?;
         // Checked alone first, so the paths name the caller's rows.
-        execution(&approved.scenario, &approved.plan, actuals).map_err(StoreError::Invalid)?;
+        execution_with_use(&approved.scenario, &approved.plan, actuals, uses)
+            .map_err(StoreError::Invalid)?;
         let triggers = self.triggers(portfolio).await?;
         self.retrying(|| async {
             let mut tx = self.pool.begin().await?;
@@ -114,16 +129,37 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            for u in uses {
+                sqlx::query("DELETE FROM resource_actuals WHERE portfolio = $1 AND period = $2 AND resource = $3")
+                    .bind(portfolio)
+                    .bind(&u.period)
+                    .bind(&u.resource)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO resource_actuals (portfolio, period, resource, used, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(portfolio)
+                .bind(&u.period)
+                .bind(&u.resource)
+                .bind(u.used)
+                .bind(&actor.name)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
             append(
                 &mut tx,
                 &actor.name,
                 "ACTUALS",
                 portfolio,
-                &serde_json::json!({"rows": actuals.len(), "plan": approved.id}),
+                &serde_json::json!({"rows": actuals.len(), "resourceRows": uses.len(), "plan": approved.id}),
             )
             .await?;
-            let all = stored_actuals(&mut tx, portfolio, &approved).await?;
-            let run = execution(&approved.scenario, &approved.plan, &all).map_err(StoreError::Invalid)?;
+            let (all, all_uses) = stored_actuals(&mut tx, portfolio, &approved).await?;
+            let run = execution_with_use(&approved.scenario, &approved.plan, &all, &all_uses)
+                .map_err(StoreError::Invalid)?;
             let mut raised = Vec::new();
             for alert in alerts(&run, &triggers) {
                 let kind = kind_name(alert.kind);
@@ -185,10 +221,10 @@ impl Store {
     ) -> Result<(PlanRecord, Vec<Actual>, Execution), StoreError> {
         let approved = self.approved_or_conflict(portfolio).await?;
         let mut tx = self.pool.begin().await?;
-        let all = stored_actuals(&mut tx, portfolio, &approved).await?;
+        let (all, uses) = stored_actuals(&mut tx, portfolio, &approved).await?;
         tx.commit().await?;
-        let run =
-            execution(&approved.scenario, &approved.plan, &all).map_err(StoreError::Invalid)?;
+        let run = execution_with_use(&approved.scenario, &approved.plan, &all, &uses)
+            .map_err(StoreError::Invalid)?;
         Ok((approved, all, run))
     }
 
@@ -324,13 +360,14 @@ impl Store {
     }
 }
 
-/// The portfolio's actuals in the approved plan's periods (earlier periods, re-planned
-/// away, are kept but not compared).
+/// The portfolio's actuals and resource use in the approved plan's periods (earlier
+/// periods, re-planned away, are kept but not compared).
 async fn stored_actuals(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     portfolio: &str,
     approved: &PlanRecord,
-) -> Result<Vec<Actual>, StoreError> {
+) -> Result<(Vec<Actual>, Vec<ResourceActual>), StoreError> {
+    let known_period = |p: &str| approved.scenario.periods.iter().any(|x| x.id == p);
     let rows = sqlx::query(
         "SELECT period, initiative, activity FROM actuals WHERE portfolio = $1 ORDER BY period, initiative",
     )
@@ -344,15 +381,38 @@ async fn stored_actuals(
             initiative: r.try_get("initiative")?,
             activity: r.try_get("activity")?,
         };
-        let known = approved.scenario.periods.iter().any(|p| p.id == a.period)
+        if known_period(&a.period)
             && approved
                 .scenario
                 .initiatives
                 .iter()
-                .any(|i| i.id == a.initiative);
-        if known {
+                .any(|i| i.id == a.initiative)
+        {
             actuals.push(a);
         }
     }
-    Ok(actuals)
+    let rows = sqlx::query(
+        "SELECT period, resource, used FROM resource_actuals WHERE portfolio = $1 ORDER BY period, resource",
+    )
+    .bind(portfolio)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut uses = Vec::new();
+    for r in rows {
+        let u = ResourceActual {
+            period: r.try_get("period")?,
+            resource: r.try_get("resource")?,
+            used: r.try_get("used")?,
+        };
+        if known_period(&u.period)
+            && approved
+                .scenario
+                .resources
+                .iter()
+                .any(|x| x.id == u.resource)
+        {
+            uses.push(u);
+        }
+    }
+    Ok((actuals, uses))
 }

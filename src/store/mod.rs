@@ -156,19 +156,20 @@ impl Store {
     }
 }
 
-/// A failure another writer caused: worth trying again.
+/// A failure another writer caused: worth trying again. A unique key another
+/// transaction took first (an id, the audit sequence, an idempotency key, an alert
+/// raised meanwhile): the retry reads what it wrote and goes on from there. (The one
+/// unique key whose violation is an answer, one approved plan per portfolio, is turned
+/// into a conflict before it gets here.) Also a busy SQLite file, and PostgreSQL's
+/// serialization failure.
 fn concurrent(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => {
             let message = db.message().to_ascii_lowercase();
-            // A taken id (plans, audit sequence, alerts): SQLite's "UNIQUE constraint
-            // failed: audit.seq", PostgreSQL's 23505 on a primary key; a busy SQLite
-            // file; PostgreSQL's serialization failure.
-            let taken_id = (message.contains("unique") || db.code().as_deref() == Some("23505"))
-                && (message.contains(".seq")
-                    || message.contains(".id")
-                    || message.contains("_pkey"));
-            taken_id
+            let unique = db.code().as_deref() == Some("23505")
+                || message.contains("unique constraint failed")
+                || message.contains("duplicate key value");
+            unique
                 || message.contains("database is locked")
                 || message.contains("busy")
                 || db.code().as_deref() == Some("40001")

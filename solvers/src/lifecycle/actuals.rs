@@ -19,6 +19,19 @@ pub struct Actual {
     pub activity: f64,
 }
 
+/// What one resource was actually used in one period, when finance records it (else
+/// use is computed from the initiatives' activity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceActual {
+    /// The resource's id in the plan's scenario.
+    pub resource: String,
+    /// The period's id in the plan's scenario.
+    pub period: String,
+    /// Units used, in the resource's unit; finite and >= 0.
+    pub used: f64,
+}
+
 /// The approved plan against what ran, over the periods with actuals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,10 +88,12 @@ pub struct ResourceUse {
     pub resource: String,
     /// The period's id.
     pub period: String,
-    /// sum of requirement x what ran.
+    /// The use recorded, or sum of requirement x what ran (`recorded` false).
     pub used: f64,
     /// The period's capacity.
     pub capacity: f64,
+    /// Whether the use was recorded rather than computed.
+    pub recorded: bool,
 }
 
 /// The approved `plan` of `scenario` against `actuals`. Periods without any actual
@@ -94,10 +109,33 @@ pub fn execution(
     plan: &Plan,
     actuals: &[Actual],
 ) -> Result<Execution, Vec<Violation>> {
-    let recorded = index(scenario, actuals)?;
+    execution_with_use(scenario, plan, actuals, &[])
+}
+
+/// [`execution`] with resource use recorded as well (`uses`): a resource's recorded
+/// use replaces the one computed from activity, and a period with only recorded use
+/// counts as recorded.
+///
+/// # Errors
+/// As [`execution`], and for `uses` (paths `resourceUse[k].resource`, `.period`,
+/// `.used`) likewise.
+pub fn execution_with_use(
+    scenario: &Scenario,
+    plan: &Plan,
+    actuals: &[Actual],
+    uses: &[ResourceActual],
+) -> Result<Execution, Vec<Violation>> {
+    let (recorded, used) = match (index(scenario, actuals), index_uses(scenario, uses)) {
+        (Ok(a), Ok(u)) => (a, u),
+        (a, u) => {
+            let mut problems = a.err().unwrap_or_default();
+            problems.extend(u.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
     let model = Model::new(scenario);
     let periods: Vec<usize> = (0..scenario.periods.len())
-        .filter(|t| recorded.keys().any(|&(_, u)| u == *t))
+        .filter(|t| recorded.keys().any(|&(_, u)| u == *t) || used.keys().any(|&(_, u)| u == *t))
         .collect();
     let activity = |i: usize, t: usize| -> (f64, bool) {
         match recorded.get(&(i, t)) {
@@ -141,14 +179,15 @@ pub fn execution(
     let mut resources = Vec::new();
     for (r, resource) in scenario.resources.iter().enumerate() {
         for &t in &periods {
-            let used = (0..scenario.initiatives.len())
+            let computed = (0..scenario.initiatives.len())
                 .map(|i| model.requirements[[i, r]] * activity(i, t).0)
                 .sum();
             resources.push(ResourceUse {
                 resource: resource.id.clone(),
                 period: scenario.periods[t].id.clone(),
-                used,
+                used: used.get(&(r, t)).copied().unwrap_or(computed),
                 capacity: model.capacity[[r, t]],
+                recorded: used.contains_key(&(r, t)),
             });
         }
     }
@@ -157,6 +196,51 @@ pub fn execution(
         periods: period_values,
         resources,
     })
+}
+
+/// Recorded resource use by (resource, period) index, or every problem with it.
+fn index_uses(
+    scenario: &Scenario,
+    uses: &[ResourceActual],
+) -> Result<BTreeMap<(usize, usize), f64>, Vec<Violation>> {
+    let mut problems = Vec::new();
+    let mut recorded = BTreeMap::new();
+    for (k, u) in uses.iter().enumerate() {
+        let at = |field: &str| format!("resourceUse[{k}].{field}");
+        let r = scenario.resources.iter().position(|x| x.id == u.resource);
+        let t = scenario.periods.iter().position(|p| p.id == u.period);
+        if r.is_none() {
+            problems.push(Violation {
+                path: at("resource"),
+                message: format!("unknown resource \"{}\"", u.resource),
+            });
+        }
+        if t.is_none() {
+            problems.push(Violation {
+                path: at("period"),
+                message: format!("unknown period \"{}\"", u.period),
+            });
+        }
+        if !(u.used.is_finite() && u.used >= 0.0) {
+            problems.push(Violation {
+                path: at("used"),
+                message: format!("must be a finite number >= 0, got {}", u.used),
+            });
+        }
+        if let (Some(r), Some(t)) = (r, t) {
+            if recorded.insert((r, t), u.used).is_some() {
+                problems.push(Violation {
+                    path: at("period"),
+                    message: format!("a second use of \"{}\" in \"{}\"", u.resource, u.period),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(recorded)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The actuals by (initiative, period) index, or every problem with them.

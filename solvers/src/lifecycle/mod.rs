@@ -11,7 +11,8 @@ mod replan;
 mod triggers;
 
 pub use actuals::{
-    execution, Actual, Execution, InitiativeExecution, PeriodExecution, ResourceUse,
+    execution, execution_with_use, Actual, Execution, InitiativeExecution, PeriodExecution,
+    ResourceActual, ResourceUse,
 };
 pub use changes::{priority_changes, PriorityChange};
 pub use replan::{replan_scenario, Replanning};

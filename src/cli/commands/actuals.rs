@@ -17,23 +17,32 @@ pub fn run(command: ActualsCommand) -> Result<Exit> {
             store,
         } => {
             let name = input::display_name(&file);
-            let actuals = input::read_actuals(&file)?;
-            let (run, raised) =
-                open(&store)?
-                    .record_actuals(&portfolio, &actuals)
-                    .map_err(|e| match e {
-                        // The store names rows as `actuals[k]`; the file's row is k + 2.
-                        StoreError::Invalid(problems) => anyhow!(
-                            "{}",
-                            problems
-                                .iter()
-                                .map(|v| format!("{name} {}: {}", csv_place(&v.path), v.message))
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        ),
-                        other => error(other),
-                    })?;
-            println!("recorded {} actual(s) for {portfolio}", actuals.len());
+            let (actuals, uses) = match input::read_actuals(&file)? {
+                input::ActualsFile::Activity(a) => (a, Vec::new()),
+                input::ActualsFile::ResourceUse(u) => (Vec::new(), u),
+            };
+            let (run, raised) = open(&store)?
+                .record_actuals(&portfolio, &actuals, &uses)
+                .map_err(|e| match e {
+                    // The store names rows as `actuals[k]`; the file's row is k + 2.
+                    StoreError::Invalid(problems) => anyhow!(
+                        "{}",
+                        problems
+                            .iter()
+                            .map(|v| format!("{name} {}: {}", csv_place(&v.path), v.message))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ),
+                    other => error(other),
+                })?;
+            if uses.is_empty() {
+                println!("recorded {} actual(s) for {portfolio}", actuals.len());
+            } else {
+                println!(
+                    "recorded the use of {} resource-period(s) for {portfolio}",
+                    uses.len()
+                );
+            }
             print!("{}", execution_text(&run));
             print!("{}", alerts_text(&raised, "new alert(s)"));
             Ok(Exit::Planned)
@@ -56,10 +65,11 @@ pub fn run(command: ActualsCommand) -> Result<Exit> {
     }
 }
 
-/// `actuals[3].period` as the CSV's `row 5, column period`.
+/// `actuals[3].period` (or `resourceUse[3].period`) as the CSV's `row 5, column period`.
 fn csv_place(path: &str) -> String {
     let parsed = path
         .strip_prefix("actuals[")
+        .or_else(|| path.strip_prefix("resourceUse["))
         .and_then(|rest| rest.split_once("]."))
         .and_then(|(k, field)| k.parse::<usize>().ok().map(|k| (k, field)));
     match parsed {
@@ -125,14 +135,26 @@ pub fn execution_text(run: &Execution) -> String {
                 r.period.clone(),
                 num(r.used),
                 num(r.capacity),
+                if r.recorded {
+                    "recorded"
+                } else {
+                    "from activity"
+                }
+                .to_string(),
             ]
         })
         .collect();
     out.push_str("\nCapacity used\n");
     table(
         &mut out,
-        &["resource", "period", "used", "capacity"],
-        &[Align::Left, Align::Left, Align::Right, Align::Right],
+        &["resource", "period", "used", "capacity", "use"],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
         &rows,
     );
     out

@@ -11,7 +11,9 @@ use fluidity::store::{
     redacted, Actor, AlertRecord, AuditEntry, PlanFilter, PlanRecord, Role, SavedPlan, Store,
     StoreError, Verification,
 };
-use fluidity_solvers::lifecycle::{priority_changes, replan_scenario, Actual, Execution, Triggers};
+use fluidity_solvers::lifecycle::{
+    priority_changes, replan_scenario, Actual, Execution, ResourceActual, Triggers,
+};
 use fluidity_solvers::{plan, Limits, Plan, PlanOptions, Scenario};
 
 /// The records, in process or on a server, and the runtime that drives them.
@@ -183,14 +185,15 @@ impl Records {
         &mut self,
         portfolio: &str,
         actuals: &[Actual],
+        uses: &[ResourceActual],
     ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
         match &mut self.at {
             At::Store { store, actor } => self
                 .runtime
-                .block_on(store.record_actuals(actor, portfolio, actuals)),
+                .block_on(store.record(actor, portfolio, actuals, uses)),
             At::Server(client) => self
                 .runtime
-                .block_on(client.record_actuals(portfolio, actuals))
+                .block_on(client.record_actuals(portfolio, actuals, uses))
                 .map_err(|e| match e {
                     fluidity::client::RemoteError::Invalid(problems) => {
                         StoreError::Invalid(problems)

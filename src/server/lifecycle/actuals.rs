@@ -9,7 +9,7 @@ use crate::wire::lifecycle::{
 };
 use crate::wire::proto::*;
 use crate::wire::status::from_plan_error;
-use fluidity_solvers::lifecycle::{priority_changes, replan_scenario, Actual};
+use fluidity_solvers::lifecycle::{priority_changes, replan_scenario, Actual, ResourceActual};
 use fluidity_solvers::plan;
 use tonic::{Request, Status};
 
@@ -30,8 +30,17 @@ impl LifecycleService {
                 activity: a.activity,
             })
             .collect();
+        let uses: Vec<ResourceActual> = r
+            .resource_use
+            .into_iter()
+            .map(|u| ResourceActual {
+                resource: u.resource,
+                period: u.period,
+                used: u.used,
+            })
+            .collect();
         let (run, raised) = store
-            .record_actuals(&actor, &r.portfolio, &actuals)
+            .record(&actor, &r.portfolio, &actuals, &uses)
             .await
             .map_err(status)?;
         Ok(RecordActualsResponse {
