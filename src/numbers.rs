@@ -72,6 +72,18 @@ pub fn bottleneck_parts<'a>(
     (resource, unit, period)
 }
 
+/// A relative deviation for a person: `-25.0%`, `0.0%` (never `-0.0%`), or
+/// `none planned` where the plan had none.
+pub fn off_plan(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        "none planned".to_string()
+    } else if (100.0 * x).abs() < 0.05 {
+        "0.0%".to_string()
+    } else {
+        format!("{:+.1}%", 100.0 * x)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{num, percent};

@@ -365,3 +365,171 @@ fn resource_use_from_csv_is_recorded_and_raises_over_capacity() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("row 2, column resource: unknown resource \"money\""));
 }
+
+#[test]
+fn a_key_reused_for_another_save_is_refused_and_names_are_plain_text() {
+    let dir = scratch("misuse");
+    std::fs::write(dir.join("q.json"), SCENARIO).unwrap();
+    let q = dir.join("q.json");
+    ok(
+        &dir,
+        &[
+            "plans",
+            "save",
+            q.to_str().unwrap(),
+            "--portfolio",
+            "a",
+            "--idempotency-key",
+            "k1",
+        ],
+    );
+    let again = ok(
+        &dir,
+        &[
+            "plans",
+            "save",
+            q.to_str().unwrap(),
+            "--portfolio",
+            "a",
+            "--idempotency-key",
+            "k1",
+        ],
+    );
+    assert!(again.starts_with("already saved: plan 1"), "{again}");
+    let out = fluidity(
+        &dir,
+        &[
+            "plans",
+            "save",
+            q.to_str().unwrap(),
+            "--portfolio",
+            "b",
+            "--idempotency-key",
+            "k1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("idempotency key \"k1\" was used for plan 1")
+    );
+    let out = fluidity(&dir, &["plans", "approve", "1", "--comment", "ok\u{1b}[2J"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("comment: control characters are not allowed"));
+}
+
+#[test]
+fn an_infeasible_plan_is_saved_with_exit_3_and_cannot_be_approved() {
+    let dir = scratch("infeasible");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/infeasible.json");
+    let out = fluidity(&dir, &["plans", "save", file, "--portfolio", "h"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = fluidity(&dir, &["plans", "approve", "1", "--comment", "sure"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plan 1 is INFEASIBLE"));
+}
+
+#[test]
+fn actuals_too_large_for_a_double_extra_cells_and_repeated_columns_are_refused() {
+    let dir = scratch("csv-edges");
+    quarter_approved(&dir);
+    let before = ok(&dir, &["audit", "show", "--format", "json"]);
+    let cases = [
+        (
+            "initiative,period,activity\nops,oct,1e308\n",
+            "row 2, column activity: 1e308 is too large",
+        ),
+        (
+            "initiative,period,activity\ngrowth,oct,1,500\n",
+            "row 2: 4 cells, the header has 3",
+        ),
+        (
+            "initiative,period,activity,activity\ngrowth,oct,1,2\n",
+            "row 1, column 4: \"activity\" a second time",
+        ),
+    ];
+    for (text, expected) in cases {
+        let csv = dir.join("edge.csv");
+        std::fs::write(&csv, text).unwrap();
+        let out = fluidity(
+            &dir,
+            &[
+                "actuals",
+                "record",
+                csv.to_str().unwrap(),
+                "--portfolio",
+                "q4-2026",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{text}: {stderr}");
+    }
+    assert_eq!(
+        ok(&dir, &["audit", "show", "--format", "json"]),
+        before,
+        "nothing stored"
+    );
+}
+
+#[test]
+fn reading_needs_no_actor_and_a_closed_pipe_ends_quietly() {
+    let dir = scratch("reader");
+    quarter_approved(&dir);
+    let store = format!("sqlite:{}", dir.join("store.db").display());
+    let out = Command::new(BIN)
+        .args(["plans", "list", "--store", &store])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("USERNAME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A reader that takes one line and closes the pipe: no panic message.
+    let mut child = Command::new(BIN)
+        .args(["plans", "show", "1", "--store", &store])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("internal error") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(141)),
+        "{:?}",
+        out.status
+    );
+}
+
+#[test]
+fn ten_processes_opening_a_new_store_at_once_all_succeed() {
+    let dir = scratch("parallel-open");
+    let store = format!("sqlite:{}", dir.join("new.db").display());
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            Command::new(BIN)
+                .args(["plans", "list", "--store", &store, "--as", "t"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -103,9 +103,28 @@ fn a_quarter_runs_over_grpc_with_roles_from_the_token_file() {
         &["plans", "approve", "1", "--comment", "agreed"],
     );
     assert!(approved.contains("confirmed by bob"), "{approved}");
-    ok(
+    // Escalation is governance: a planner may not switch triggers off (or on).
+    refused(
         &addr,
         PLANNER,
+        &["alerts", "triggers", "--portfolio", "q4"],
+        "PERMISSION_DENIED",
+    );
+    refused(
+        &addr,
+        APPROVER,
+        &[
+            "alerts",
+            "triggers",
+            "--portfolio",
+            "q4",
+            "--max-relative-deviation=NaN",
+        ],
+        "maxRelativeDeviation: must be a finite number >= 0",
+    );
+    ok(
+        &addr,
+        APPROVER,
         &[
             "alerts",
             "triggers",

@@ -229,7 +229,7 @@ async fn actuals_raise_each_alert_once_and_an_approver_acknowledges_it() {
             ..Triggers::default()
         };
         store
-            .set_triggers(&planner("alice"), "q4", &triggers)
+            .set_triggers(&approver("bob"), "q4", &triggers)
             .await
             .unwrap();
         let behind = [Actual {
@@ -384,4 +384,83 @@ async fn an_old_database_is_upgraded_with_its_records_intact() {
 async fn a_store_url_of_another_kind_is_refused_clearly() {
     let e = Store::open("mysql://x").await.unwrap_err();
     assert!(e.to_string().contains("sqlite:PATH or postgres://"), "{e}");
+}
+
+#[tokio::test]
+async fn records_edited_behind_the_stores_back_are_named_though_the_chain_holds() {
+    let edits = [
+        (
+            "UPDATE plans SET approval_comment = 'forged' WHERE id = 1",
+            "plan 1",
+        ),
+        (
+            "UPDATE plans SET approved_by = 'mallory' WHERE id = 1",
+            "plan 1",
+        ),
+        (
+            "UPDATE plans SET state = 'SUPERSEDED' WHERE id = 1",
+            "plan 1",
+        ),
+        (
+            "UPDATE plans SET priority_changes = '[]' WHERE id = 1",
+            "plan 1",
+        ),
+        (
+            "DELETE FROM plans WHERE id = 2",
+            "plan 2 was saved but is gone",
+        ),
+        (
+            "UPDATE actuals SET activity = 6 WHERE initiative = 'growth'",
+            "actuals: q4 oct growth is 6",
+        ),
+        ("DELETE FROM actuals", "was recorded but is gone"),
+        (
+            "UPDATE alerts SET acknowledged_by = 'mallory'",
+            "alert 1 is acknowledged",
+        ),
+        ("DELETE FROM alerts", "alert 1 was raised but is gone"),
+        ("UPDATE triggers SET config = '{}'", "the triggers of q4"),
+    ];
+    for (k, (sql, named)) in edits.iter().enumerate() {
+        for url in fresh_urls(&format!("replay-{k}")).await {
+            let store = Store::open(&url).await.unwrap();
+            let id = save(&store, &planner("alice"), "q4").await;
+            save(&store, &planner("alice"), "q4").await;
+            store
+                .approve(&approver("bob"), id, "as agreed")
+                .await
+                .unwrap();
+            let triggers = Triggers {
+                max_relative_deviation: Some(0.2),
+                ..Triggers::default()
+            };
+            store
+                .set_triggers(&approver("bob"), "q4", &triggers)
+                .await
+                .unwrap();
+            let behind = [Actual {
+                initiative: "growth".into(),
+                period: "oct".into(),
+                activity: 3.0,
+            }];
+            store
+                .record_actuals(&planner("fin"), "q4", &behind)
+                .await
+                .unwrap();
+            let clean = store.verify().await.unwrap();
+            assert!(
+                clean.records_differ.is_empty(),
+                "{url}: {:?}",
+                clean.records_differ
+            );
+            raw(&url, sql).await;
+            let found = store.verify().await.unwrap();
+            assert_eq!(found.first_broken, None, "the chain itself holds");
+            assert!(
+                found.records_differ.iter().any(|d| d.contains(named)),
+                "{url} {sql}: {:?}",
+                found.records_differ
+            );
+        }
+    }
 }

@@ -218,7 +218,7 @@ fn tracked(t: &Tracking) -> TrackedPortfolio {
                     e.period.clone(),
                     num(e.planned),
                     num(e.actual),
-                    format!("{:+.1}%", 100.0 * e.relative_deviation),
+                    crate::numbers::off_plan(e.relative_deviation),
                 )
             })
             .collect(),

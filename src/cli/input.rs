@@ -102,6 +102,14 @@ pub fn read_actuals(path: &Path) -> Result<ActualsFile> {
             ));
         }
     }
+    for (k, h) in header.iter().enumerate() {
+        if header[..k].contains(h) {
+            problems.push(format!(
+                "{name} row 1, column {}: \"{h}\" a second time",
+                k + 1
+            ));
+        }
+    }
     let column = |wanted: &str| header.iter().position(|h| h == wanted);
     let (Some(id), Some(p), Some(x)) = (
         column(expected[0]),
@@ -128,7 +136,7 @@ pub fn read_actuals(path: &Path) -> Result<ActualsFile> {
             continue;
         }
         let cell = |c: usize| record.get(c).unwrap_or("");
-        if record.len() < header.len() {
+        if record.len() != header.len() {
             problems.push(format!(
                 "{name} row {row}: {} cells, the header has {}",
                 record.len(),

@@ -13,6 +13,7 @@ mod render;
 mod watch;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// A small runtime for the CLI's calls to a server.
@@ -33,9 +34,18 @@ pub enum Exit {
 }
 
 fn main() -> ExitCode {
-    // A bug must read as one line on stderr, never as a backtrace.
+    // A bug must read as one line on stderr, never as a backtrace. A reader that
+    // closed our output (`fluidity plans show 1 | head -1`) is not a bug: end quietly,
+    // with the status a shell gives a process SIGPIPE ended (128 + 13).
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal error (this is a bug in fluidity): {info}");
+        let message = info.to_string();
+        if message.contains("failed printing to std") {
+            std::process::exit(141);
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error (this is a bug in fluidity): {info}"
+        );
     }));
     let args = args::Cli::parse();
     init_tracing();
@@ -45,7 +55,14 @@ fn main() -> ExitCode {
         Ok(Ok(Exit::SomeFailed)) => ExitCode::from(1),
         Ok(Ok(Exit::Interrupted)) => ExitCode::from(130),
         Ok(Err(error)) => {
-            eprintln!("error: {error:#}");
+            if error
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::from(141);
+            }
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             ExitCode::from(1)
         }
         Err(_) => ExitCode::from(1),

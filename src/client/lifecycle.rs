@@ -282,6 +282,7 @@ impl LifecycleClient {
                 entries: r.entries,
                 first_broken: (r.first_broken_seq != 0).then_some((r.first_broken_seq, r.problem)),
                 altered_plans: r.altered_plans,
+                records_differ: r.records_differ,
             },
             r.last_hash,
         ))

@@ -154,7 +154,12 @@ impl Store {
                 &actor.name,
                 "ACTUALS",
                 portfolio,
-                &serde_json::json!({"rows": actuals.len(), "resourceRows": uses.len(), "plan": approved.id}),
+                &serde_json::json!({
+                    "plan": approved.id,
+                    // The rows themselves, so that `verify` can replay the tables.
+                    "rows": actuals.iter().map(|a| serde_json::json!([a.initiative, a.period, a.activity])).collect::<Vec<_>>(),
+                    "resourceRows": uses.iter().map(|u| serde_json::json!([u.resource, u.period, u.used])).collect::<Vec<_>>(),
+                }),
             )
             .await?;
             let (all, all_uses) = stored_actuals(&mut tx, portfolio, &approved).await?;
@@ -193,7 +198,7 @@ impl Store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-                append(&mut tx, &actor.name, "ALERT", &format!("alert {id}"), &serde_json::json!({"message": alert.message})).await?;
+                append(&mut tx, &actor.name, "ALERT", &format!("alert {id}"), &serde_json::json!({"message": alert.message, "portfolio": portfolio, "plan": approved.id, "kind": kind, "subject": alert.subject, "period": alert.period})).await?;
                 raised.push(AlertRecord {
                     id,
                     portfolio: portfolio.to_string(),
@@ -242,16 +247,23 @@ impl Store {
         })
     }
 
-    /// Sets the portfolio's triggers.
+    /// Sets the portfolio's triggers (all of them: one not given is off).
     ///
     /// # Errors
-    /// Invalid for a limit that is negative or not finite.
+    /// PermissionDenied for a planner (escalation is governance, as acknowledging
+    /// is); Invalid for a limit that is negative or not finite.
     pub async fn set_triggers(
         &self,
         actor: &Actor,
         portfolio: &str,
         triggers: &Triggers,
     ) -> Result<(), StoreError> {
+        if actor.role != Role::Approver {
+            return Err(StoreError::PermissionDenied(format!(
+                "{} may not change escalation triggers: that takes the approver role",
+                actor.name
+            )));
+        }
         let mut problems = portfolio_problems(portfolio);
         for (path, value) in [
             ("maxRelativeDeviation", triggers.max_relative_deviation),

@@ -45,6 +45,10 @@ pub struct Verification {
     pub first_broken: Option<(i64, String)>,
     /// Plans whose stored scenario no longer matches their content hash.
     pub altered_plans: Vec<i64>,
+    /// Records that differ from what the trail made them (a state, an approval, an
+    /// actual, an alert's acknowledgement, triggers), one line each; checked only
+    /// when the chain holds.
+    pub records_differ: Vec<String>,
 }
 
 fn entry_hash(
@@ -147,6 +151,7 @@ impl Store {
         let mut entries = 0;
         let mut first_broken = None;
         let mut after = 0;
+        let mut trail = Vec::new();
         'pages: loop {
             let page = self.audit_log(after, 1000).await?;
             if page.is_empty() {
@@ -175,14 +180,21 @@ impl Store {
                     first_broken = Some((e.seq, problem));
                     break 'pages;
                 }
-                previous = e.hash;
+                previous = e.hash.clone();
                 expected_seq += 1;
+                trail.push(e);
             }
         }
+        let records_differ = if first_broken.is_none() {
+            self.replay_differences(&trail).await?
+        } else {
+            Vec::new()
+        };
         Ok(Verification {
             entries,
             first_broken,
             altered_plans: self.altered_plans().await?,
+            records_differ,
         })
     }
 }

@@ -12,6 +12,7 @@
 mod actuals;
 mod audit;
 mod plans;
+mod replay;
 
 pub use actuals::{AlertRecord, AlertState};
 pub use audit::{AuditEntry, Verification};
@@ -110,6 +111,18 @@ impl Store {
                 "unknown store \"{url}\": give sqlite:PATH or postgres://USER@HOST/DB"
             )));
         };
+        // One connection first, so that a wrong file or an unreachable server fails
+        // at once with its own reason (a pool would retry until its timeout).
+        {
+            use sqlx::Connection;
+            let mut probe = sqlx::AnyConnection::connect(&url).await?;
+            if sqlite {
+                sqlx::query("PRAGMA schema_version")
+                    .execute(&mut probe)
+                    .await?;
+            }
+            probe.close().await?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(10))
@@ -132,7 +145,18 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        migrations.run(&pool).await?;
+        // Several processes opening a new store at once all try to create it: the
+        // losers fail on a table the winner made, and find it made when they retry.
+        let mut attempt = 0;
+        loop {
+            match migrations.run(&pool).await {
+                Err(e) if attempt < 10 && e.to_string().contains("already exists") => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                done => break done?,
+            }
+        }
         Ok(Store { pool })
     }
 
@@ -176,6 +200,34 @@ fn concurrent(e: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Problems with a name or a text people will read back in listings and the audit
+/// trail: too long, or control characters that could draw fake lines on a terminal
+/// (newlines and tabs allowed where `multiline`).
+pub(crate) fn text_problems(
+    path: &str,
+    text: &str,
+    most: usize,
+    multiline: bool,
+) -> Vec<Violation> {
+    let mut problems = Vec::new();
+    if text.chars().count() > most {
+        problems.push(Violation {
+            path: path.to_string(),
+            message: format!("at most {most} characters, got {}", text.chars().count()),
+        });
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+    {
+        problems.push(Violation {
+            path: path.to_string(),
+            message: "control characters are not allowed".to_string(),
+        });
+    }
+    problems
 }
 
 /// `url` fit for a log or an error message: a password in it replaced by `***`.

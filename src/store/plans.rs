@@ -127,7 +127,7 @@ pub fn content_hash(scenario: &Scenario, solver: &str) -> String {
 }
 
 /// SHA-256 of a stored text.
-fn text_hash(text: &str) -> String {
+pub(super) fn text_hash(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
@@ -211,23 +211,43 @@ impl Store {
         parent: Option<i64>,
         idempotency_key: Option<&str>,
     ) -> Result<SavedPlan, StoreError> {
-        let problems = portfolio_problems(portfolio);
+        let mut problems = portfolio_problems(portfolio);
+        problems.extend(super::text_problems("actor", &actor.name, 200, false));
+        if let Some(key) = idempotency_key {
+            problems.extend(super::text_problems("idempotencyKey", key, 200, false));
+        }
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
+        let idempotency_key = idempotency_key.filter(|k| !k.is_empty());
         let scenario_json = serde_json::to_string(scenario).expect("a scenario serialises");
         let plan_json = serde_json::to_string(plan).expect("a plan serialises");
         let hash = content_hash(scenario, &plan.solver.name);
         self.retrying(|| async {
             let mut tx = self.pool.begin().await?;
             if let Some(key) = idempotency_key {
-                let earlier = sqlx::query("SELECT id FROM plans WHERE idempotency_key = $1")
+                let earlier = sqlx::query(
+                    "SELECT id, portfolio, content_hash, saved_by FROM plans WHERE idempotency_key = $1",
+                )
                     .bind(key)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = earlier {
+                    let id: i64 = row.try_get("id")?;
+                    let (was_portfolio, was_hash, was_by): (String, String, String) = (
+                        row.try_get("portfolio")?,
+                        row.try_get("content_hash")?,
+                        row.try_get("saved_by")?,
+                    );
+                    // A retry is the same save; anything else reusing the key is a
+                    // mistake the caller must hear about, not someone else's plan.
+                    if was_portfolio != portfolio || was_hash != hash || was_by != actor.name {
+                        return Err(StoreError::Conflict(format!(
+                            "idempotency key \"{key}\" was used for plan {id}, another save (of {was_portfolio}, by {was_by}); use a new key"
+                        )));
+                    }
                     return Ok(SavedPlan {
-                        id: row.try_get("id")?,
+                        id,
                         already_saved: true,
                     });
                 }
@@ -323,6 +343,10 @@ impl Store {
                 message: "an approval needs a written comment".to_string(),
             }]));
         }
+        let problems = super::text_problems("comment", comment, 10_000, true);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
         self.retrying(|| async {
             let mut tx = self.pool.begin().await?;
             let row = sqlx::query(&format!("SELECT {COLUMNS} FROM plans WHERE id = $1"))
@@ -331,6 +355,11 @@ impl Store {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("no plan {id}")))?;
             let draft = record(&row)?;
+            if draft.plan.status == fluidity_solvers::Status::Infeasible {
+                return Err(StoreError::Conflict(format!(
+                    "plan {id} is INFEASIBLE: there is no plan to approve (its diagnosis says what to relax)"
+                )));
+            }
             if draft.state != PlanState::Draft {
                 return Err(StoreError::Conflict(format!(
                     "plan {id} is {}: only a DRAFT can be approved",
@@ -380,6 +409,7 @@ impl Store {
             let details = serde_json::json!({
                 "comment": comment, "changes": changes.len(), "supersedes": previous.as_ref().map(|p| p.id),
                 "contentHash": draft.content_hash,
+                "changesHash": text_hash(&serde_json::to_string(&changes).expect("changes serialise")),
             });
             append(&mut tx, &actor.name, "APPROVE", &format!("plan {id}"), &details).await?;
             tx.commit().await.map_err(|e| match &e {

@@ -135,8 +135,11 @@ pub fn record_from_proto(r: proto::PlanRecord) -> Result<PlanRecord, String> {
 }
 
 /// An execution on the wire (the core's serde form is the message's JSON).
-pub fn execution_to_proto(e: &Execution) -> proto::Execution {
-    via_json(e).expect("an execution maps field for field")
+///
+/// # Errors
+/// When a number does not survive JSON (the core keeps every one finite).
+pub fn execution_to_proto(e: &Execution) -> Result<proto::Execution, String> {
+    via_json(e)
 }
 
 /// An execution from the wire.
@@ -146,12 +149,23 @@ pub fn execution_from_proto(e: proto::Execution) -> Result<Execution, String> {
 
 /// Triggers on the wire.
 pub fn triggers_to_proto(t: &Triggers) -> proto::Triggers {
-    via_json(t).expect("triggers map field for field")
+    proto::Triggers {
+        max_relative_deviation: t.max_relative_deviation,
+        max_value_shortfall: t.max_value_shortfall,
+        resource_over_capacity: t.resource_over_capacity,
+        operations_below_floor: t.operations_below_floor,
+    }
 }
 
-/// Triggers from the wire.
+/// Triggers from the wire, field for field (a NaN stays one, for the store to refuse:
+/// through JSON it would read as "off").
 pub fn triggers_from_proto(t: proto::Triggers) -> Triggers {
-    via_json(&t).unwrap_or_default()
+    Triggers {
+        max_relative_deviation: t.max_relative_deviation,
+        max_value_shortfall: t.max_value_shortfall,
+        resource_over_capacity: t.resource_over_capacity,
+        operations_below_floor: t.operations_below_floor,
+    }
 }
 
 /// An alert on the wire.

@@ -60,7 +60,8 @@ pub struct InitiativeExecution {
     pub recorded: bool,
     /// actual - planned.
     pub deviation: f64,
-    /// (actual - planned) / max(|planned|, 1e-9): -0.25 is a quarter behind plan.
+    /// (actual - planned) / |planned|: -0.25 is a quarter behind plan; within
+    /// [-1e6, 1e6] (an activity the plan did not have at all reads as 1e6).
     pub relative_deviation: f64,
     /// The initiative's floor (`lo_i`) and whether it is OPERATIONS work.
     pub floor: f64,
@@ -155,7 +156,7 @@ pub fn execution_with_use(
                 actual,
                 recorded: was_recorded,
                 deviation: actual - planned,
-                relative_deviation: (actual - planned) / planned.abs().max(1e-9),
+                relative_deviation: relative(actual, planned),
                 floor: model.lo[i],
                 operations: initiative.kind == Kind::Operations,
             });
@@ -191,11 +192,78 @@ pub fn execution_with_use(
             });
         }
     }
-    Ok(Execution {
+    let run = Execution {
         initiatives,
         periods: period_values,
         resources,
-    })
+    };
+    let problems = overflowing(scenario, &model, actuals, &run);
+    if problems.is_empty() {
+        Ok(run)
+    } else {
+        Err(problems)
+    }
+}
+
+/// (actual - planned) / |planned| within [-1e6, 1e6]: finite even where the plan had
+/// none, so that every stored and sent number is one.
+fn relative(actual: f64, planned: f64) -> f64 {
+    if planned.abs() < 1e-12 {
+        return if (actual - planned).abs() < 1e-12 {
+            0.0
+        } else {
+            1e6 * (actual - planned).signum()
+        };
+    }
+    ((actual - planned) / planned.abs()).clamp(-1e6, 1e6)
+}
+
+/// Actuals whose consequences do not fit in a double (a use or a value past 1e308),
+/// each with its path; a total past it, at `actuals`.
+fn overflowing(
+    scenario: &Scenario,
+    model: &Model,
+    actuals: &[Actual],
+    run: &Execution,
+) -> Vec<Violation> {
+    let mut problems = Vec::new();
+    for (k, a) in actuals.iter().enumerate() {
+        let (Some(i), Some(t)) = (
+            scenario
+                .initiatives
+                .iter()
+                .position(|x| x.id == a.initiative),
+            scenario.periods.iter().position(|p| p.id == a.period),
+        ) else {
+            continue;
+        };
+        let uses_fit = (0..scenario.resources.len())
+            .all(|r| (model.requirements[[i, r]] * a.activity).is_finite());
+        let value_fits = (model.weight[t] * model.value_at(i, a.activity)).is_finite();
+        if !(uses_fit && value_fits) {
+            problems.push(Violation {
+                path: format!("actuals[{k}].activity"),
+                message: format!(
+                    "{:e} is too large: the resources it uses or the value it earns do not fit in a double",
+                    a.activity
+                ),
+            });
+        }
+    }
+    let totals = run
+        .periods
+        .iter()
+        .flat_map(|p| [p.value_planned, p.value_realised])
+        .chain(run.resources.iter().map(|r| r.used));
+    if problems.is_empty() && totals.into_iter().any(|x| !x.is_finite()) {
+        problems.push(Violation {
+            path: "actuals".to_string(),
+            message:
+                "these activities add up past what a double holds: record them in larger units"
+                    .to_string(),
+        });
+    }
+    problems
 }
 
 /// Recorded resource use by (resource, period) index, or every problem with it.

@@ -57,6 +57,26 @@ pub struct Alert {
     pub message: String,
 }
 
+/// A number in an alert's message: at most four decimals, no float noise
+/// (1.3333333333333326 reads 1.3333).
+fn short(x: f64) -> String {
+    let rounded = (x * 1e4).round() / 1e4;
+    if rounded.is_finite() && rounded.abs() < 1e15 {
+        format!("{}", rounded + 0.0)
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A relative deviation in an alert's message: a percentage, or "none planned".
+fn percent(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        "none planned".to_string()
+    } else {
+        format!("{:+.1}%", 100.0 * x)
+    }
+}
+
 /// The alerts `triggers` raise on `execution`: initiatives first (scenario order,
 /// then period), then periods' value, then resources. Only recorded activity raises
 /// an initiative's alert.
@@ -72,12 +92,12 @@ pub fn alerts(execution: &Execution, triggers: &Triggers) -> Vec<Alert> {
                     measured: e.relative_deviation,
                     limit,
                     message: format!(
-                        "{} ran {} in {} against {} planned ({:+.1}%, limit {:.1}%)",
+                        "{} ran {} in {} against {} planned ({}, limit {:.1}%)",
                         e.initiative,
-                        e.actual,
+                        short(e.actual),
                         e.period,
-                        e.planned,
-                        100.0 * e.relative_deviation,
+                        short(e.planned),
+                        percent(e.relative_deviation),
                         100.0 * limit
                     ),
                 });
@@ -111,8 +131,8 @@ pub fn alerts(execution: &Execution, triggers: &Triggers) -> Vec<Alert> {
                     message: format!(
                         "{} realised {} of {} planned value ({:.1}% short, limit {:.1}%)",
                         p.period,
-                        p.value_realised,
-                        p.value_planned,
+                        short(p.value_realised),
+                        short(p.value_planned),
                         100.0 * shortfall,
                         100.0 * limit
                     ),
@@ -131,7 +151,10 @@ pub fn alerts(execution: &Execution, triggers: &Triggers) -> Vec<Alert> {
                     limit: r.capacity,
                     message: format!(
                         "{} used {} in {}, over its capacity of {}",
-                        r.resource, r.used, r.period, r.capacity
+                        r.resource,
+                        short(r.used),
+                        r.period,
+                        short(r.capacity)
                     ),
                 });
             }

@@ -91,7 +91,7 @@ pub fn execution_text(run: &Execution) -> String {
                 e.period.clone(),
                 num(e.planned),
                 num(e.actual),
-                format!("{:+.1}%", 100.0 * e.relative_deviation),
+                fluidity::numbers::off_plan(e.relative_deviation),
             ]
         })
         .collect();

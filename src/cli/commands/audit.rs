@@ -18,6 +18,12 @@ pub fn run(command: AuditCommand) -> Result<Exit> {
                     found.entries
                 ));
             }
+            if !found.records_differ.is_empty() {
+                return Err(anyhow!(
+                    "the audit trail holds, but records differ from what it made them:\n  {}",
+                    found.records_differ.join("\n  ")
+                ));
+            }
             if !found.altered_plans.is_empty() {
                 return Err(anyhow!(
                     "plan(s) {} no longer match what was saved (their content hash or the trail's record of them)",

@@ -178,9 +178,12 @@ fn tracking(url: &str) -> Result<Vec<batch::Tracking>> {
     use fluidity::store::{PlanFilter, PlanState, Store};
     let runtime = crate::runtime()?;
     runtime.block_on(async {
-        let store = Store::open(url)
-            .await
-            .with_context(|| format!("cannot open the store {}", fluidity::store::redacted(url)))?;
+        let store = Store::open(url).await.map_err(|e| {
+            anyhow!(
+                "cannot open the store {}: {e}",
+                fluidity::store::redacted(url)
+            )
+        })?;
         let approved = store
             .list_plans(&PlanFilter {
                 state: Some(PlanState::Approved),

@@ -40,7 +40,12 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
                 num(planned.objective),
                 num(planned.objective - planned.baseline.value),
             );
-            Ok(Exit::Planned)
+            // As `fluidity plan`: an infeasible scenario is an answer, exit 3.
+            Ok(if planned.status == fluidity_solvers::Status::Infeasible {
+                Exit::Infeasible
+            } else {
+                Exit::Planned
+            })
         }
         PlansCommand::Approve { id, comment, store } => {
             let approved = open(&store)?.approve(id, &comment)?;

@@ -28,5 +28,15 @@ pub fn run(args: ReplanArgs) -> Result<Exit> {
     }
     println!("against approved plan {}:", replanned.parent);
     print!("{}", changes_table(&replanned.changes));
-    Ok(Exit::Planned)
+    Ok(
+        if replanned.plan.status == fluidity_solvers::Status::Infeasible {
+            println!(
+                "the periods left have no plan: `fluidity plans show {}` gives the diagnosis",
+                replanned.id
+            );
+            Exit::Infeasible
+        } else {
+            Exit::Planned
+        },
+    )
 }

@@ -149,8 +149,11 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         if let Some(url) = &args.store {
-            let store = fluidity::store::Store::open(url).await.with_context(|| {
-                format!("cannot open the store {}", fluidity::store::redacted(url))
+            let store = fluidity::store::Store::open(url).await.map_err(|e| {
+                anyhow!(
+                    "cannot open the store {}: {e}",
+                    fluidity::store::redacted(url)
+                )
             })?;
             config.store = Some(store);
         }

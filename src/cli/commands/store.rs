@@ -23,7 +23,11 @@ pub struct Records {
 }
 
 enum At {
-    Store { store: Store, actor: Actor },
+    /// In process; the actor is resolved when a write needs one (reading needs none).
+    Store {
+        store: Store,
+        actor: Result<Actor, String>,
+    },
     Server(Box<LifecycleClient>),
 }
 
@@ -39,7 +43,7 @@ pub fn open(args: &StoreArgs) -> Result<Records> {
             at: At::Server(Box::new(client)),
         });
     }
-    let actor = actor(args)?;
+    let actor = actor(args).map_err(|e| e.to_string());
     let url = match &args.store {
         Some(url) => url.clone(),
         None => {
@@ -55,7 +59,7 @@ pub fn open(args: &StoreArgs) -> Result<Records> {
     };
     let store = runtime
         .block_on(Store::open(&url))
-        .with_context(|| format!("cannot open the store {}", redacted(&url)))?;
+        .map_err(|e| anyhow!("cannot open the store {}: {e}", redacted(&url)))?;
     Ok(Records {
         runtime,
         at: At::Store { store, actor },
@@ -84,6 +88,11 @@ fn actor(args: &StoreArgs) -> Result<Actor> {
     })
 }
 
+/// The in-process actor, or why none is known (only a write needs one).
+fn acting(who: &Result<Actor, String>) -> Result<&Actor> {
+    who.as_ref().map_err(|e| anyhow!("{e}"))
+}
+
 /// A store error for the person at the terminal.
 pub fn error(e: StoreError) -> anyhow::Error {
     match e {
@@ -100,7 +109,10 @@ pub fn error(e: StoreError) -> anyhow::Error {
 }
 
 fn remote(e: fluidity::client::RemoteError) -> anyhow::Error {
-    anyhow!("{e}")
+    match e {
+        fluidity::client::RemoteError::Invalid(problems) => error(StoreError::Invalid(problems)),
+        other => anyhow!("{other}"),
+    }
 }
 
 impl Records {
@@ -113,7 +125,7 @@ impl Records {
         key: Option<&str>,
     ) -> Result<(SavedPlan, Plan)> {
         match &mut self.at {
-            At::Store { store, actor } => {
+            At::Store { store, actor: who } => {
                 let options = PlanOptions {
                     limits,
                     ..PlanOptions::default()
@@ -121,7 +133,14 @@ impl Records {
                 let planned = plan(scenario, &options).map_err(|e| anyhow!("cannot plan: {e}"))?;
                 let saved = self
                     .runtime
-                    .block_on(store.save_plan(actor, portfolio, scenario, &planned, None, key))
+                    .block_on(store.save_plan(
+                        acting(who)?,
+                        portfolio,
+                        scenario,
+                        &planned,
+                        None,
+                        key,
+                    ))
                     .map_err(error)?;
                 Ok((saved, planned))
             }
@@ -135,9 +154,9 @@ impl Records {
     /// Approves draft `id`.
     pub fn approve(&mut self, id: i64, comment: &str) -> Result<PlanRecord> {
         match &mut self.at {
-            At::Store { store, actor } => self
+            At::Store { store, actor: who } => self
                 .runtime
-                .block_on(store.approve(actor, id, comment))
+                .block_on(store.approve(acting(who)?, id, comment))
                 .map_err(error),
             At::Server(client) => self
                 .runtime
@@ -149,9 +168,9 @@ impl Records {
     /// Withdraws draft `id`.
     pub fn withdraw(&mut self, id: i64) -> Result<()> {
         match &mut self.at {
-            At::Store { store, actor } => self
+            At::Store { store, actor: who } => self
                 .runtime
-                .block_on(store.withdraw(actor, id))
+                .block_on(store.withdraw(acting(who)?, id))
                 .map_err(error),
             At::Server(client) => self.runtime.block_on(client.withdraw(id)).map_err(remote),
         }
@@ -188,9 +207,12 @@ impl Records {
         uses: &[ResourceActual],
     ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
         match &mut self.at {
-            At::Store { store, actor } => self
-                .runtime
-                .block_on(store.record(actor, portfolio, actuals, uses)),
+            At::Store { store, actor: who } => self.runtime.block_on(async {
+                let actor = who
+                    .as_ref()
+                    .map_err(|e| StoreError::PermissionDenied(e.clone()))?;
+                store.record(actor, portfolio, actuals, uses).await
+            }),
             At::Server(client) => self
                 .runtime
                 .block_on(client.record_actuals(portfolio, actuals, uses))
@@ -223,9 +245,9 @@ impl Records {
     /// Sets the portfolio's triggers.
     pub fn set_triggers(&mut self, portfolio: &str, triggers: &Triggers) -> Result<()> {
         match &mut self.at {
-            At::Store { store, actor } => self
+            At::Store { store, actor: who } => self
                 .runtime
-                .block_on(store.set_triggers(actor, portfolio, triggers))
+                .block_on(store.set_triggers(acting(who)?, portfolio, triggers))
                 .map_err(error),
             At::Server(client) => self
                 .runtime
@@ -252,11 +274,11 @@ impl Records {
     /// name on a server, which the server records).
     pub fn acknowledge(&mut self, id: i64) -> Result<Option<String>> {
         match &mut self.at {
-            At::Store { store, actor } => {
+            At::Store { store, actor: who } => {
                 self.runtime
-                    .block_on(store.acknowledge(actor, id))
+                    .block_on(store.acknowledge(acting(who)?, id))
                     .map_err(error)?;
-                Ok(Some(actor.name.clone()))
+                Ok(Some(acting(who)?.name.clone()))
             }
             At::Server(client) => {
                 self.runtime
@@ -270,7 +292,7 @@ impl Records {
     /// Re-plans the periods left from the recorded actuals; saved as a DRAFT.
     pub fn replan(&mut self, portfolio: &str, limits: Limits) -> Result<(Replanned, usize)> {
         match &mut self.at {
-            At::Store { store, actor } => {
+            At::Store { store, actor: who } => {
                 let (approved, actuals, _) = self
                     .runtime
                     .block_on(store.execution(portfolio))
@@ -286,7 +308,7 @@ impl Records {
                 let saved = self
                     .runtime
                     .block_on(store.save_plan(
-                        actor,
+                        acting(who)?,
                         portfolio,
                         &replanning.scenario,
                         &planned,

@@ -44,7 +44,7 @@ impl LifecycleService {
             .await
             .map_err(status)?;
         Ok(RecordActualsResponse {
-            execution: Some(execution_to_proto(&run)),
+            execution: Some(execution_to_proto(&run).map_err(Status::internal)?),
             new_alerts: raised.iter().map(alert_to_proto).collect(),
         })
     }
@@ -60,7 +60,7 @@ impl LifecycleService {
             .map_err(status)?;
         Ok(GetExecutionResponse {
             plan_id: approved.id,
-            execution: Some(execution_to_proto(&run)),
+            execution: Some(execution_to_proto(&run).map_err(Status::internal)?),
         })
     }
 

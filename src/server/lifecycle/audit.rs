@@ -44,6 +44,7 @@ impl LifecycleService {
             problem,
             altered_plans: found.altered_plans,
             last_hash,
+            records_differ: found.records_differ,
         })
     }
 }
