@@ -227,9 +227,10 @@ fn a_call_that_is_not_grpc_gets_http_415() {
             let (response, mut body) = client
                 .send_request(request.body(()).unwrap(), false)
                 .unwrap();
-            // An empty gRPC frame: what a plan request of no fields looks like.
-            body.send_data(bytes::Bytes::from_static(&[0, 0, 0, 0, 0]), true)
-                .unwrap();
+            // An empty gRPC frame: what a plan request of no fields looks like. The
+            // server may have answered 415 from the headers alone and closed the
+            // stream before this is sent (CI saw InactiveStreamId): that is fine.
+            let _ = body.send_data(bytes::Bytes::from_static(&[0, 0, 0, 0, 0]), true);
             let response = response.await.unwrap();
             assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
         }

@@ -166,15 +166,27 @@ async fn channel(endpoint: &Endpoint) -> Result<(Channel, BearerToken), RemoteEr
 pub(crate) fn from_status(status: tonic::Status) -> RemoteError {
     if status.code() == Code::InvalidArgument {
         if let Some(bad) = status.get_details_bad_request() {
-            return RemoteError::Invalid(
-                bad.field_violations
-                    .into_iter()
-                    .map(|v| Violation {
-                        path: v.field,
-                        message: v.description,
-                    })
-                    .collect(),
-            );
+            let mut problems: Vec<Violation> = bad
+                .field_violations
+                .into_iter()
+                .map(|v| Violation {
+                    path: v.field,
+                    message: v.description,
+                })
+                .collect();
+            // The details hold only the first problems when there are many: say so,
+            // with the server's own count.
+            if status.message().contains(crate::wire::status::DETAILS_CUT) {
+                problems.push(Violation {
+                    path: "(more)".to_string(),
+                    message: format!(
+                        "only the first {} are listed: {}",
+                        problems.len(),
+                        status.message()
+                    ),
+                });
+            }
+            return RemoteError::Invalid(problems);
         }
     }
     RemoteError::Status {

@@ -49,11 +49,36 @@ pub fn run(command: AlertsCommand) -> Result<Exit> {
                 operations_below_floor,
             };
             open(&store)?.set_triggers(&portfolio, &triggers)?;
-            println!(
-                "triggers of {portfolio}: {}",
-                serde_json::to_string(&triggers)?
-            );
+            println!("triggers of {portfolio}: {}", describe(&triggers));
             Ok(Exit::Planned)
         }
+    }
+}
+
+/// Triggers for a person: the ones on, each in words; "none" when all are off.
+fn describe(t: &Triggers) -> String {
+    let mut on = Vec::new();
+    if let Some(x) = t.max_relative_deviation {
+        on.push(format!(
+            "an initiative more than {:.1}% off plan",
+            100.0 * x
+        ));
+    }
+    if let Some(x) = t.max_value_shortfall {
+        on.push(format!(
+            "a period's value more than {:.1}% short of plan",
+            100.0 * x
+        ));
+    }
+    if t.resource_over_capacity {
+        on.push("a resource used beyond capacity".to_string());
+    }
+    if t.operations_below_floor {
+        on.push("OPERATIONS work below its floor".to_string());
+    }
+    if on.is_empty() {
+        "none (every trigger off)".to_string()
+    } else {
+        on.join("; ")
     }
 }

@@ -29,14 +29,14 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
                 )
                 .map_err(|e| anyhow!("{name}: {e}"))?;
             println!(
-                "{} plan {} (DRAFT) of {portfolio}: {:?}, objective {}, {} over the status quo",
+                "{} plan {} (DRAFT) of {portfolio}: {}, objective {}, {} over the status quo",
                 if saved.already_saved {
                     "already saved:"
                 } else {
                     "saved"
                 },
                 saved.id,
-                planned.status,
+                format!("{:?}", planned.status).to_uppercase(),
                 num(planned.objective),
                 num(planned.objective - planned.baseline.value),
             );
@@ -100,9 +100,9 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
                 Format::Json => print!("{}", render::json(&record)),
                 Format::Text => {
                     println!(
-                        "plan {id} of {}: {:?}, saved by {} at {}{}",
+                        "plan {id} of {}: {}, saved by {} at {}{}",
                         record.portfolio,
-                        record.state,
+                        format!("{:?}", record.state).to_uppercase(),
                         record.saved_by,
                         time_text(record.saved_at),
                         record
@@ -143,6 +143,21 @@ pub fn run(command: PlansCommand) -> Result<Exit> {
                         num(after.plan.objective),
                         changes.len()
                     );
+                    let periods = |r: &PlanRecord| {
+                        r.scenario
+                            .periods
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    if periods(&before) != periods(&after) {
+                        println!(
+                            "the plans cover different periods ({} against {}): each objective is over its own",
+                            periods(&before),
+                            periods(&after)
+                        );
+                    }
                     print!("{}", changes_table(&changes));
                 }
             }

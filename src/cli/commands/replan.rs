@@ -12,11 +12,11 @@ use anyhow::Result;
 pub fn run(args: ReplanArgs) -> Result<Exit> {
     let (replanned, periods) = open(&args.store)?.replan(&args.portfolio, args.limits.limits())?;
     println!(
-        "re-planned {} from the actuals of {} ({periods} period(s) left): plan {} (DRAFT), {:?}, objective {}",
+        "re-planned {} from the actuals of {} ({periods} period(s) left): plan {} (DRAFT), {}, objective {}",
         args.portfolio,
         replanned.from_period,
         replanned.id,
-        replanned.plan.status,
+        format!("{:?}", replanned.plan.status).to_uppercase(),
         num(replanned.plan.objective)
     );
     if !replanned.assumed_as_planned.is_empty() {
