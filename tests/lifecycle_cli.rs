@@ -133,6 +133,37 @@ fn a_quarter_runs_end_to_end_from_the_command_line() {
             "December from actuals",
         ],
     );
+    // A late correction of October, a month the approved re-plan no longer has, is
+    // still taken (checked against the plan that had it); an unknown month is not.
+    std::fs::write(&csv, "initiative,period,activity\ngrowth,oct,3.5\n").unwrap();
+    ok(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    std::fs::write(
+        &csv,
+        "initiative,period,activity\ngrowth,oct,3.5\ngrowth,jan,1\n",
+    )
+    .unwrap();
+    let out = fluidity(
+        &dir,
+        &[
+            "actuals",
+            "record",
+            csv.to_str().unwrap(),
+            "--portfolio",
+            "q4-2026",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("row 3, column period: unknown period \"jan\""));
 
     let list = ok(&dir, &["plans", "list", "--format", "json"]);
     let plans: serde_json::Value = serde_json::from_str(&list).unwrap();
@@ -204,7 +235,8 @@ fn a_quarter_runs_end_to_end_from_the_command_line() {
             "ACKNOWLEDGE",
             "SAVE",
             "SUPERSEDE",
-            "APPROVE"
+            "APPROVE",
+            "ACTUALS"
         ]
     );
 }

@@ -102,9 +102,11 @@ impl Store {
         uses: &[ResourceActual],
     ) -> Result<(Execution, Vec<AlertRecord>), StoreError> {
         let approved = self.approved_or_conflict(portfolio).await?;
-        // Checked alone first, so the paths name the caller's rows.
-        execution_with_use(&approved.scenario, &approved.plan, actuals, uses)
-            .map_err(StoreError::Invalid)?;
+        // Checked alone first, so the paths name the caller's rows; a period the
+        // approved plan no longer has (re-planned away) is checked against the plan
+        // that had it, so a late correction of October is still taken.
+        let lineage = self.lineage(&approved).await?;
+        check_against_lineage(&lineage, actuals, uses).map_err(StoreError::Invalid)?;
         let triggers = self.triggers(portfolio).await?;
         self.retrying(|| async {
             let mut tx = self.pool.begin().await?;
@@ -217,6 +219,18 @@ impl Store {
             Ok((run, raised))
         })
         .await
+    }
+
+    /// `plan` and the plans it re-plans, newest first.
+    async fn lineage(&self, plan: &PlanRecord) -> Result<Vec<PlanRecord>, StoreError> {
+        let mut lineage = vec![plan.clone()];
+        while let Some(parent) = lineage.last().and_then(|p| p.parent) {
+            if lineage.len() > 1000 || lineage.iter().any(|p| p.id == parent) {
+                break;
+            }
+            lineage.push(self.plan(parent).await?);
+        }
+        Ok(lineage)
     }
 
     /// The approved plan of `portfolio` against everything recorded for it.
@@ -427,4 +441,76 @@ async fn stored_actuals(
         }
     }
     Ok((actuals, uses))
+}
+
+/// Each actual and resource use checked against the newest plan of `lineage` that has
+/// its period (the approved plan when none has it, which names the unknown period),
+/// every problem's path naming the caller's row.
+fn check_against_lineage(
+    lineage: &[PlanRecord],
+    actuals: &[Actual],
+    uses: &[ResourceActual],
+) -> Result<(), Vec<Violation>> {
+    let home = |period: &str| {
+        lineage
+            .iter()
+            .position(|p| p.scenario.periods.iter().any(|x| x.id == period))
+            .unwrap_or(0)
+    };
+    let mut problems = Vec::new();
+    for (g, plan) in lineage.iter().enumerate() {
+        let (mut a_rows, mut a_index) = (Vec::new(), Vec::new());
+        for (k, a) in actuals
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| home(&a.period) == g)
+        {
+            a_rows.push(a.clone());
+            a_index.push(k);
+        }
+        let (mut u_rows, mut u_index) = (Vec::new(), Vec::new());
+        for (k, u) in uses
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| home(&u.period) == g)
+        {
+            u_rows.push(u.clone());
+            u_index.push(k);
+        }
+        if a_rows.is_empty() && u_rows.is_empty() {
+            continue;
+        }
+        if let Err(found) = execution_with_use(&plan.scenario, &plan.plan, &a_rows, &u_rows) {
+            for mut v in found {
+                v.path = renumber(&v.path, "actuals[", &a_index)
+                    .or_else(|| renumber(&v.path, "resourceUse[", &u_index))
+                    .unwrap_or(v.path);
+                problems.push(v);
+            }
+        }
+    }
+    // In the caller's order: actuals by row, then resource use by row.
+    let key = |path: &str| {
+        let (prefix, rest) = path.split_once('[').unwrap_or((path, ""));
+        let row = rest
+            .split(']')
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        (prefix != "actuals", row, path.to_string())
+    };
+    problems.sort_by_key(|v| key(&v.path));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// `actuals[j].field` as `actuals[index[j]].field`.
+fn renumber(path: &str, prefix: &str, index: &[usize]) -> Option<String> {
+    let rest = path.strip_prefix(prefix)?;
+    let (j, field) = rest.split_once(']')?;
+    let original = index.get(j.parse::<usize>().ok()?)?;
+    Some(format!("{prefix}{original}]{field}"))
 }
