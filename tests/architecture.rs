@@ -154,6 +154,7 @@ fn the_async_runtime_is_the_servers_the_clients_and_the_stores() {
                 || path.starts_with("src/client/")
                 || [
                     "src/cli/main.rs",
+                    "src/cli/commands/health.rs",
                     "src/cli/commands/serve.rs",
                     "src/cli/commands/store.rs",
                 ]

@@ -36,6 +36,9 @@ pub enum Command {
     Batch(BatchArgs),
     /// Write the final stage's linear program as MPS or CPLEX LP, for other solvers.
     Export(ExportArgs),
+    /// Ask a server whether it is serving (gRPC health); exit 0 when it is, 1 when
+    /// not or unreachable: a container's HEALTHCHECK, or a script's.
+    Health(HealthArgs),
     /// Plan records: save, approve (with a written comment), withdraw, list, show, diff.
     #[command(subcommand)]
     Plans(PlansCommand),
@@ -50,6 +53,18 @@ pub enum Command {
     /// The append-only audit trail: show it, verify its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(clap::Args)]
+pub struct HealthArgs {
+    /// The service to ask about [default: the server as a whole].
+    #[arg(long, default_value = "")]
+    pub service: String,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// Where plan records are kept, and who acts.

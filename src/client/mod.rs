@@ -398,3 +398,22 @@ impl crate::batch::Planner for Remote {
             .map_err(|e| lines(e).join("; "))
     }
 }
+
+/// The server's health as `grpc.health.v1.Health/Check` reports it for `service`
+/// (empty: the server as a whole): true when SERVING. What a container's health check
+/// or a script asks, without a gRPC tool at hand.
+pub async fn healthy(endpoint: &Endpoint, service: &str) -> Result<bool, RemoteError> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let (channel, token) = channel(endpoint).await?;
+    let mut client = HealthClient::with_interceptor(channel, token);
+    let answer = client
+        .check(HealthCheckRequest {
+            service: service.to_string(),
+        })
+        .await
+        .map_err(from_status)?
+        .into_inner();
+    Ok(answer.status == ServingStatus::Serving as i32)
+}

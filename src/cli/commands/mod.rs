@@ -8,6 +8,7 @@ mod compare;
 mod explain;
 mod export;
 mod generate;
+mod health;
 mod plan;
 mod plans;
 mod replan;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Explain(args) => explain::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
+        Command::Health(args) => health::run(args),
         Command::Plans(command) => plans::run(command),
         Command::Actuals(command) => actuals::run(command),
         Command::Alerts(command) => alerts::run(command),
