@@ -328,7 +328,11 @@ async fn burst(addr: &str) -> Vec<i64> {
                 let key = format!("w{worker}-{n}");
                 match client.save_plan(&portfolio, &scenario(), Some(&key)).await {
                     Ok((saved, _)) => acknowledged.push(saved.id),
-                    Err(RemoteError::Connect { .. } | RemoteError::Status { .. }) => break,
+                    Err(
+                        RemoteError::Connect { .. }
+                        | RemoteError::Status { .. }
+                        | RemoteError::Cut { .. },
+                    ) => break,
                     Err(e) => panic!("{e}"),
                 }
                 if n % 2 == 1

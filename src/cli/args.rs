@@ -484,9 +484,16 @@ pub struct ValidateArgs {
 /// How to reach a server: `--server URL` and, for TLS and tokens, the rest.
 #[derive(clap::Args, Clone)]
 pub struct RemoteArgs {
-    /// Use a Fluidity server (http://HOST:PORT, or https:// for TLS) instead of solving in-process.
-    #[arg(long, value_name = "URL")]
+    /// Use a Fluidity server (http://HOST:PORT, or https:// for TLS) instead of solving
+    /// in-process. Several replicas: URLs separated by commas, or a name that resolves to
+    /// several addresses (a headless Service); calls are spread over them.
+    #[arg(long, value_name = "URL[,URL...]")]
     pub server: Option<String>,
+    /// Times a call is made again, on another replica, when its server went away
+    /// (UNAVAILABLE, or the connection cut mid-call). Only calls that are safe to repeat
+    /// are retried: plan, validate, compare, sweep, reads, and saves with a key.
+    #[arg(long, value_name = "N", requires = "server", default_value_t = fluidity::client::replicas::DEFAULT_RETRIES)]
+    pub retries: u32,
     /// CA certificate (PEM) that signs the server's certificate (https).
     #[arg(long, value_name = "PEM", requires = "server")]
     pub ca: Option<PathBuf>,
@@ -514,6 +521,7 @@ impl RemoteArgs {
             cert: self.cert.clone(),
             key: self.key.clone(),
             token: self.token.clone(),
+            retries: Some(self.retries),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! operations as a server answers them, read back into the store's own types, so
 //! the CLI prints the same whether it works in process or with `--server`.
 
-use super::{channel, from_status, BearerToken, Endpoint, RemoteError};
+use super::{from_status, BearerToken, Endpoint, RemoteError, Replicas};
 use crate::store::{AlertRecord, AuditEntry, PlanFilter, PlanRecord, SavedPlan, Verification};
 use crate::wire::convert::{plan_from_proto, scenario_to_proto};
 use crate::wire::lifecycle::*;
@@ -13,9 +13,20 @@ use fluidity_solvers::{Plan, Scenario};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// A connection to a server's lifecycle service.
+/// The lifecycle service on the servers one `--server` names. Reads, and a SavePlan
+/// with an idempotency key, are retried on another replica when theirs goes away;
+/// calls that change the store otherwise are made once (a cut call may have landed).
 pub struct LifecycleClient {
-    inner: PlanLifecycleServiceClient<InterceptedService<Channel, BearerToken>>,
+    servers: Replicas,
+}
+
+type Inner = PlanLifecycleServiceClient<InterceptedService<Channel, BearerToken>>;
+
+/// Whether a call may be made again: reads, and writes the store recognises.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    Safe,
+    Once,
 }
 
 /// What Replan answered.
@@ -42,11 +53,40 @@ fn protocol(e: String) -> RemoteError {
 impl LifecycleClient {
     /// Connects to the server `endpoint` names.
     pub async fn connect(endpoint: &Endpoint) -> Result<LifecycleClient, RemoteError> {
-        let (channel, token) = channel(endpoint).await?;
         Ok(LifecycleClient {
-            inner: PlanLifecycleServiceClient::with_interceptor(channel, token)
-                .max_decoding_message_size(usize::MAX),
+            servers: Replicas::connect(endpoint).await?,
         })
+    }
+
+    /// Makes one RPC (`rpc` on a client over a replica's channel) and reads its answer.
+    async fn send<Req, T, F, Fut>(
+        &self,
+        request: Req,
+        repeat: Repeat,
+        rpc: F,
+    ) -> Result<T, RemoteError>
+    where
+        Req: Clone,
+        F: Fn(Inner, Req) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let inner = |channel, token| {
+            PlanLifecycleServiceClient::with_interceptor(channel, token)
+                .max_decoding_message_size(usize::MAX)
+        };
+        let answer = match repeat {
+            Repeat::Safe => {
+                self.servers
+                    .call(|channel, token| rpc(inner(channel, token), request.clone()))
+                    .await
+            }
+            Repeat::Once => {
+                self.servers
+                    .call_once(|channel, token| rpc(inner(channel, token), request.clone()))
+                    .await
+            }
+        };
+        Ok(answer.map_err(from_status)?.into_inner())
     }
 
     /// SavePlan: the server plans `scenario` and saves it as a DRAFT.
@@ -57,15 +97,20 @@ impl LifecycleClient {
         idempotency_key: Option<&str>,
     ) -> Result<(SavedPlan, Plan), RemoteError> {
         let r = self
-            .inner
-            .save_plan(SavePlanRequest {
-                portfolio: portfolio.to_string(),
-                scenario: Some(scenario_to_proto(scenario)),
-                idempotency_key: idempotency_key.unwrap_or_default().to_string(),
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                SavePlanRequest {
+                    portfolio: portfolio.to_string(),
+                    scenario: Some(scenario_to_proto(scenario)),
+                    idempotency_key: idempotency_key.unwrap_or_default().to_string(),
+                },
+                if idempotency_key.is_some_and(|k| !k.is_empty()) {
+                    Repeat::Safe
+                } else {
+                    Repeat::Once
+                },
+                |mut c, r| async move { c.save_plan(r).await },
+            )
+            .await?;
         let plan =
             plan_from_proto(r.plan.ok_or_else(|| protocol("no plan".into()))?).map_err(protocol)?;
         Ok((
@@ -80,34 +125,36 @@ impl LifecycleClient {
     /// ApprovePlan.
     pub async fn approve(&mut self, id: i64, comment: &str) -> Result<PlanRecord, RemoteError> {
         let r = self
-            .inner
-            .approve_plan(ApprovePlanRequest {
-                id,
-                comment: comment.to_string(),
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                ApprovePlanRequest {
+                    id,
+                    comment: comment.to_string(),
+                },
+                Repeat::Once,
+                |mut c, r| async move { c.approve_plan(r).await },
+            )
+            .await?;
         record_from_proto(r.record.ok_or_else(|| protocol("no record".into()))?).map_err(protocol)
     }
 
     /// WithdrawPlan.
     pub async fn withdraw(&mut self, id: i64) -> Result<(), RemoteError> {
-        self.inner
-            .withdraw_plan(WithdrawPlanRequest { id })
-            .await
-            .map_err(from_status)?;
+        self.send(
+            WithdrawPlanRequest { id },
+            Repeat::Once,
+            |mut c, r| async move { c.withdraw_plan(r).await },
+        )
+        .await?;
         Ok(())
     }
 
     /// GetPlan.
     pub async fn plan(&mut self, id: i64) -> Result<PlanRecord, RemoteError> {
         let r = self
-            .inner
-            .get_plan(GetPlanRequest { id })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(GetPlanRequest { id }, Repeat::Safe, |mut c, r| async move {
+                c.get_plan(r).await
+            })
+            .await?;
         record_from_proto(r.record.ok_or_else(|| protocol("no record".into()))?).map_err(protocol)
     }
 
@@ -118,16 +165,17 @@ impl LifecycleClient {
         filter: &PlanFilter,
     ) -> Result<Vec<PlanRecord>, RemoteError> {
         let r = self
-            .inner
-            .list_plans(ListPlansRequest {
-                portfolio: filter.portfolio.clone().unwrap_or_default(),
-                state: filter.state.map_or(0, |s| state_to_proto(s) as i32),
-                after_id: filter.after,
-                page_size: filter.limit.clamp(1, 1000) as i32,
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                ListPlansRequest {
+                    portfolio: filter.portfolio.clone().unwrap_or_default(),
+                    state: filter.state.map_or(0, |s| state_to_proto(s) as i32),
+                    after_id: filter.after,
+                    page_size: filter.limit.clamp(1, 1000) as i32,
+                },
+                Repeat::Safe,
+                |mut c, r| async move { c.list_plans(r).await },
+            )
+            .await?;
         let mut records = Vec::new();
         for summary in r.records {
             records.push(self.plan(summary.id).await?);
@@ -143,29 +191,30 @@ impl LifecycleClient {
         uses: &[ResourceActual],
     ) -> Result<(Execution, Vec<AlertRecord>), RemoteError> {
         let r = self
-            .inner
-            .record_actuals(RecordActualsRequest {
-                portfolio: portfolio.to_string(),
-                actuals: actuals
-                    .iter()
-                    .map(|a| crate::wire::proto::Actual {
-                        initiative: a.initiative.clone(),
-                        period: a.period.clone(),
-                        activity: a.activity,
-                    })
-                    .collect(),
-                resource_use: uses
-                    .iter()
-                    .map(|u| crate::wire::proto::ResourceActual {
-                        resource: u.resource.clone(),
-                        period: u.period.clone(),
-                        used: u.used,
-                    })
-                    .collect(),
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                RecordActualsRequest {
+                    portfolio: portfolio.to_string(),
+                    actuals: actuals
+                        .iter()
+                        .map(|a| crate::wire::proto::Actual {
+                            initiative: a.initiative.clone(),
+                            period: a.period.clone(),
+                            activity: a.activity,
+                        })
+                        .collect(),
+                    resource_use: uses
+                        .iter()
+                        .map(|u| crate::wire::proto::ResourceActual {
+                            resource: u.resource.clone(),
+                            period: u.period.clone(),
+                            used: u.used,
+                        })
+                        .collect(),
+                },
+                Repeat::Once,
+                |mut c, r| async move { c.record_actuals(r).await },
+            )
+            .await?;
         let run = execution_from_proto(r.execution.unwrap_or_default()).map_err(protocol)?;
         Ok((
             run,
@@ -176,13 +225,14 @@ impl LifecycleClient {
     /// GetExecution: the approved plan's id and the execution against it.
     pub async fn execution(&mut self, portfolio: &str) -> Result<(i64, Execution), RemoteError> {
         let r = self
-            .inner
-            .get_execution(GetExecutionRequest {
-                portfolio: portfolio.to_string(),
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                GetExecutionRequest {
+                    portfolio: portfolio.to_string(),
+                },
+                Repeat::Safe,
+                |mut c, r| async move { c.get_execution(r).await },
+            )
+            .await?;
         let run = execution_from_proto(r.execution.unwrap_or_default()).map_err(protocol)?;
         Ok((r.plan_id, run))
     }
@@ -193,13 +243,15 @@ impl LifecycleClient {
         portfolio: &str,
         triggers: &Triggers,
     ) -> Result<(), RemoteError> {
-        self.inner
-            .set_triggers(SetTriggersRequest {
+        self.send(
+            SetTriggersRequest {
                 portfolio: portfolio.to_string(),
                 triggers: Some(triggers_to_proto(triggers)),
-            })
-            .await
-            .map_err(from_status)?;
+            },
+            Repeat::Once,
+            |mut c, r| async move { c.set_triggers(r).await },
+        )
+        .await?;
         Ok(())
     }
 
@@ -210,36 +262,40 @@ impl LifecycleClient {
         all: bool,
     ) -> Result<Vec<AlertRecord>, RemoteError> {
         let r = self
-            .inner
-            .list_alerts(ListAlertsRequest {
-                portfolio: portfolio.unwrap_or_default().to_string(),
-                include_acknowledged: all,
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                ListAlertsRequest {
+                    portfolio: portfolio.unwrap_or_default().to_string(),
+                    include_acknowledged: all,
+                },
+                Repeat::Safe,
+                |mut c, r| async move { c.list_alerts(r).await },
+            )
+            .await?;
         Ok(r.alerts.into_iter().map(alert_from_proto).collect())
     }
 
     /// AcknowledgeAlert.
     pub async fn acknowledge(&mut self, id: i64) -> Result<(), RemoteError> {
-        self.inner
-            .acknowledge_alert(AcknowledgeAlertRequest { id })
-            .await
-            .map_err(from_status)?;
+        self.send(
+            AcknowledgeAlertRequest { id },
+            Repeat::Once,
+            |mut c, r| async move { c.acknowledge_alert(r).await },
+        )
+        .await?;
         Ok(())
     }
 
     /// Replan.
     pub async fn replan(&mut self, portfolio: &str) -> Result<Replanned, RemoteError> {
         let r = self
-            .inner
-            .replan(ReplanRequest {
-                portfolio: portfolio.to_string(),
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                ReplanRequest {
+                    portfolio: portfolio.to_string(),
+                },
+                Repeat::Once,
+                |mut c, r| async move { c.replan(r).await },
+            )
+            .await?;
         Ok(Replanned {
             id: r.id,
             parent: r.parent_id,
@@ -258,25 +314,25 @@ impl LifecycleClient {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, RemoteError> {
         let r = self
-            .inner
-            .get_audit_log(GetAuditLogRequest {
-                after_seq: after,
-                page_size: limit.clamp(1, 1000) as i32,
-            })
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(
+                GetAuditLogRequest {
+                    after_seq: after,
+                    page_size: limit.clamp(1, 1000) as i32,
+                },
+                Repeat::Safe,
+                |mut c, r| async move { c.get_audit_log(r).await },
+            )
+            .await?;
         Ok(r.entries.into_iter().map(audit_from_proto).collect())
     }
 
     /// VerifyAudit, and the last entry's hash.
     pub async fn verify(&mut self) -> Result<(Verification, String), RemoteError> {
         let r = self
-            .inner
-            .verify_audit(VerifyAuditRequest {})
-            .await
-            .map_err(from_status)?
-            .into_inner();
+            .send(VerifyAuditRequest {}, Repeat::Safe, |mut c, r| async move {
+                c.verify_audit(r).await
+            })
+            .await?;
         Ok((
             Verification {
                 entries: r.entries,

@@ -3,6 +3,9 @@
 //! the plan lifecycle's calls (`lifecycle`).
 
 pub mod lifecycle;
+pub mod replicas;
+
+pub use replicas::Replicas;
 
 use crate::wire::convert::via_json;
 use crate::wire::convert::{plan_from_proto, scenario_to_proto};
@@ -29,6 +32,15 @@ pub enum RemoteError {
         code: &'static str,
         /// The server's message.
         message: String,
+    },
+    /// The connection broke before an answer came (a server killed mid-call, a
+    /// connection reset): the client's transport made this status, not a server.
+    #[error("the call was cut before an answer ({code}: {reason})")]
+    Cut {
+        /// The status code the client's transport reported.
+        code: &'static str,
+        /// The deepest cause (`connection reset by peer`).
+        reason: String,
     },
     /// No connection (refused, TLS failure, unreadable certificate files).
     #[error("cannot reach the server at {url}: {reason}")]
@@ -66,6 +78,9 @@ pub struct Endpoint {
     pub key: Option<std::path::PathBuf>,
     /// Bearer token sent with every call.
     pub token: Option<String>,
+    /// Retries of a call whose server went away (UNAVAILABLE, or cut mid-call), each
+    /// on another replica; `None` is [`replicas::DEFAULT_RETRIES`].
+    pub retries: Option<u32>,
 }
 
 impl Endpoint {
@@ -107,15 +122,22 @@ fn read(path: &std::path::Path, what: &str, url: &str) -> Result<Vec<u8>, Remote
     })
 }
 
-/// Connects to `endpoint`, with TLS when its URL is `https://`.
+/// Connects to the one server `endpoint` names, with TLS when its URL is `https://`:
+/// the generated client, for calls made by hand. [`Replicas`] is what the CLI uses.
 pub async fn connect(endpoint: &Endpoint) -> Result<Client, RemoteError> {
-    let (channel, token) = channel(endpoint).await?;
+    let (channel, token) = channel(endpoint, None, true).await?;
     Ok(FluidityServiceClient::with_interceptor(channel, token)
         .max_decoding_message_size(usize::MAX))
 }
 
-/// A channel to the server `endpoint` names (TLS as it says) and the token to send.
-async fn channel(endpoint: &Endpoint) -> Result<(Channel, BearerToken), RemoteError> {
+/// A channel to the server `endpoint` names (TLS as it says, checking the certificate
+/// against `tls_name` when the URL holds an address resolved from that name) and the
+/// token to send. `eager` connects now (and fails now); otherwise at the first call.
+async fn channel(
+    endpoint: &Endpoint,
+    tls_name: Option<&str>,
+    eager: bool,
+) -> Result<(Channel, BearerToken), RemoteError> {
     let url = endpoint.url.as_str();
     let failed = |reason: String| RemoteError::Connect {
         url: url.to_string(),
@@ -141,17 +163,24 @@ async fn channel(endpoint: &Endpoint) -> Result<(Channel, BearerToken), RemoteEr
             (None, None) => {}
             _ => return Err(failed("--cert and --key go together".to_string())),
         }
+        if let Some(name) = tls_name {
+            tls = tls.domain_name(name);
+        }
         builder = builder.tls_config(tls).map_err(|e| failed(e.to_string()))?;
     }
-    let channel = builder.connect().await.map_err(|e| {
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = s.to_string();
-            source = s.source();
-        }
-        failed(reason)
-    })?;
+    let channel = if eager {
+        builder.connect().await.map_err(|e| {
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                reason = s.to_string();
+                source = s.source();
+            }
+            failed(reason)
+        })?
+    } else {
+        builder.connect_lazy()
+    };
     let token = match &endpoint.token {
         Some(t) => Some(
             format!("Bearer {t}")
@@ -189,23 +218,41 @@ pub(crate) fn from_status(status: tonic::Status) -> RemoteError {
             return RemoteError::Invalid(problems);
         }
     }
+    if let Some(mut cause) = std::error::Error::source(&status) {
+        while let Some(deeper) = cause.source() {
+            cause = deeper;
+        }
+        return RemoteError::Cut {
+            code: crate::wire::status::code_name(status.code()),
+            reason: cause.to_string(),
+        };
+    }
     RemoteError::Status {
         code: crate::wire::status::code_name(status.code()),
         message: status.message().to_string(),
     }
 }
 
-/// Plans `scenario` on the server at `endpoint`.
-pub async fn plan(endpoint: &Endpoint, scenario: &Scenario) -> Result<Plan, RemoteError> {
-    plan_on(&mut connect(endpoint).await?, scenario).await
+/// The generated planning client on one replica's channel.
+fn planning(channel: Channel, token: BearerToken) -> Client {
+    FluidityServiceClient::with_interceptor(channel, token).max_decoding_message_size(usize::MAX)
 }
 
-/// Plans `scenario` over an open connection.
-pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, RemoteError> {
-    let answer = client
-        .plan(PlanRequest {
-            id: String::new(),
-            scenario: Some(scenario_to_proto(scenario)),
+/// Plans `scenario` on the server (or servers) `endpoint` names.
+pub async fn plan(endpoint: &Endpoint, scenario: &Scenario) -> Result<Plan, RemoteError> {
+    plan_on(&Replicas::connect(endpoint).await?, scenario).await
+}
+
+/// Plans `scenario` on one of `servers`, retried on another when its server goes away.
+pub async fn plan_on(servers: &Replicas, scenario: &Scenario) -> Result<Plan, RemoteError> {
+    let request = PlanRequest {
+        id: String::new(),
+        scenario: Some(scenario_to_proto(scenario)),
+    };
+    let answer = servers
+        .call(|channel, token| {
+            let request = request.clone();
+            async move { planning(channel, token).plan(request).await }
         })
         .await;
     let response = match answer {
@@ -216,7 +263,7 @@ pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, R
             if status.code() == Code::InvalidArgument
                 && status.message().contains(crate::wire::status::DETAILS_CUT) =>
         {
-            let validation = validate_on(client, scenario).await?;
+            let validation = validate_on(servers, scenario).await?;
             return Err(RemoteError::Invalid(validation.violations));
         }
         Err(status) => return Err(from_status(status)),
@@ -227,19 +274,23 @@ pub async fn plan_on(client: &mut Client, scenario: &Scenario) -> Result<Plan, R
     plan_from_proto(plan).map_err(RemoteError::Protocol)
 }
 
-/// Validates `scenario` on the server at `endpoint`.
+/// Validates `scenario` on the server (or servers) `endpoint` names.
 pub async fn validate(endpoint: &Endpoint, scenario: &Scenario) -> Result<Validation, RemoteError> {
-    validate_on(&mut connect(endpoint).await?, scenario).await
+    validate_on(&Replicas::connect(endpoint).await?, scenario).await
 }
 
-/// Validates `scenario` over an open connection.
+/// Validates `scenario` on one of `servers`.
 pub async fn validate_on(
-    client: &mut Client,
+    servers: &Replicas,
     scenario: &Scenario,
 ) -> Result<Validation, RemoteError> {
-    let response = client
-        .validate(ValidateRequest {
-            scenario: Some(scenario_to_proto(scenario)),
+    let request = ValidateRequest {
+        scenario: Some(scenario_to_proto(scenario)),
+    };
+    let response = servers
+        .call(|channel, token| {
+            let request = request.clone();
+            async move { planning(channel, token).validate(request).await }
         })
         .await
         .map_err(from_status)?
@@ -257,18 +308,18 @@ pub async fn validate_on(
     })
 }
 
-/// Compares variants of `base` on the server at `endpoint`.
+/// Compares variants of `base` on the server (or servers) `endpoint` names.
 pub async fn compare(
     endpoint: &Endpoint,
     base: &Scenario,
     variants: &[Variant],
 ) -> Result<Comparison, RemoteError> {
-    compare_on(&mut connect(endpoint).await?, base, variants).await
+    compare_on(&Replicas::connect(endpoint).await?, base, variants).await
 }
 
-/// Compares variants of `base` over an open connection.
+/// Compares variants of `base` on one of `servers`.
 pub async fn compare_on(
-    client: &mut Client,
+    servers: &Replicas,
     base: &Scenario,
     variants: &[Variant],
 ) -> Result<Comparison, RemoteError> {
@@ -276,10 +327,14 @@ pub async fn compare_on(
         .iter()
         .map(|v| via_json(v).map_err(RemoteError::Protocol))
         .collect::<Result<Vec<_>, _>>()?;
-    let response = client
-        .compare(CompareRequest {
-            base: Some(scenario_to_proto(base)),
-            variants,
+    let request = CompareRequest {
+        base: Some(scenario_to_proto(base)),
+        variants,
+    };
+    let response = servers
+        .call(|channel, token| {
+            let request = request.clone();
+            async move { planning(channel, token).compare(request).await }
         })
         .await
         .map_err(from_status)?
@@ -290,7 +345,7 @@ pub async fn compare_on(
     via_json(&comparison).map_err(RemoteError::Protocol)
 }
 
-/// Sweeps one resource of `base` on the server at `endpoint`.
+/// Sweeps one resource of `base` on the server (or servers) `endpoint` names.
 pub async fn sweep(
     endpoint: &Endpoint,
     base: &Scenario,
@@ -298,19 +353,13 @@ pub async fn sweep(
     parameter: Parameter,
     values: &[f64],
 ) -> Result<Sweep, RemoteError> {
-    sweep_on(
-        &mut connect(endpoint).await?,
-        base,
-        resource,
-        parameter,
-        values,
-    )
-    .await
+    let servers = Replicas::connect(endpoint).await?;
+    sweep_on(&servers, base, resource, parameter, values).await
 }
 
-/// Sweeps one resource of `base` over an open connection.
+/// Sweeps one resource of `base` on one of `servers`.
 pub async fn sweep_on(
-    client: &mut Client,
+    servers: &Replicas,
     base: &Scenario,
     resource: &str,
     parameter: Parameter,
@@ -320,12 +369,16 @@ pub async fn sweep_on(
         Parameter::CapacityFactor => crate::wire::proto::Parameter::CapacityFactor,
         Parameter::ReserveLevel => crate::wire::proto::Parameter::ReserveLevel,
     } as i32;
-    let response = client
-        .sweep(SweepRequest {
-            base: Some(scenario_to_proto(base)),
-            resource: resource.to_string(),
-            parameter,
-            values: values.to_vec(),
+    let request = SweepRequest {
+        base: Some(scenario_to_proto(base)),
+        resource: resource.to_string(),
+        parameter,
+        values: values.to_vec(),
+    };
+    let response = servers
+        .call(|channel, token| {
+            let request = request.clone();
+            async move { planning(channel, token).sweep(request).await }
         })
         .await
         .map_err(from_status)?
@@ -336,16 +389,16 @@ pub async fn sweep_on(
     via_json(&frontier).map_err(RemoteError::Protocol)
 }
 
-/// A batch's planner backed by a server: one connection (HTTP/2 carries every call
-/// side by side on it) made once and shared by the batch's worker threads, each call
-/// made on one shared runtime.
+/// A batch's planner backed by the servers `--server` names: one channel per replica,
+/// made once and shared by the batch's worker threads, calls spread over the replicas
+/// and retried on another when theirs goes away, each call made on one shared runtime.
 pub struct Remote {
-    client: Client,
+    servers: Replicas,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Remote {
-    /// Connects to `endpoint` once, for the whole run.
+    /// Connects to every replica `endpoint` names once, for the whole run.
     pub fn connect(endpoint: &Endpoint) -> Result<Remote, RemoteError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -355,8 +408,8 @@ impl Remote {
                 url: endpoint.url.clone(),
                 reason: format!("cannot start the client runtime: {e}"),
             })?;
-        let client = runtime.block_on(connect(endpoint))?;
-        Ok(Remote { client, runtime })
+        let servers = runtime.block_on(Replicas::connect(endpoint))?;
+        Ok(Remote { servers, runtime })
     }
 }
 
@@ -370,13 +423,13 @@ fn lines(e: RemoteError) -> Vec<String> {
 impl crate::batch::Planner for Remote {
     fn plan(&self, scenario: &Scenario) -> Result<Plan, Vec<String>> {
         self.runtime
-            .block_on(plan_on(&mut self.client.clone(), scenario))
+            .block_on(plan_on(&self.servers, scenario))
             .map_err(lines)
     }
 
     fn compare(&self, base: &Scenario, variants: &[Variant]) -> Result<Comparison, String> {
         self.runtime
-            .block_on(compare_on(&mut self.client.clone(), base, variants))
+            .block_on(compare_on(&self.servers, base, variants))
             .map_err(|e| lines(e).join("; "))
     }
 
@@ -388,13 +441,7 @@ impl crate::batch::Planner for Remote {
         values: &[f64],
     ) -> Result<Sweep, String> {
         self.runtime
-            .block_on(sweep_on(
-                &mut self.client.clone(),
-                base,
-                resource,
-                parameter,
-                values,
-            ))
+            .block_on(sweep_on(&self.servers, base, resource, parameter, values))
             .map_err(|e| lines(e).join("; "))
     }
 }
@@ -406,7 +453,7 @@ pub async fn healthy(endpoint: &Endpoint, service: &str) -> Result<bool, RemoteE
     use tonic_health::pb::health_check_response::ServingStatus;
     use tonic_health::pb::health_client::HealthClient;
     use tonic_health::pb::HealthCheckRequest;
-    let (channel, token) = channel(endpoint).await?;
+    let (channel, token) = channel(endpoint, None, true).await?;
     let mut client = HealthClient::with_interceptor(channel, token);
     let answer = client
         .check(HealthCheckRequest {
