@@ -282,7 +282,7 @@ async fn expand(url: &str) -> Result<Vec<Target>, RemoteError> {
     Ok(targets(url, scheme, host, &addresses))
 }
 
-/// [`expand`]'s choice, given what the name resolved to: distinct addresses in the
+/// `expand`'s choice, given what the name resolved to: distinct addresses in the
 /// resolver's order; a single one keeps the URL as given (its host name is what
 /// TLS and the `:authority` header carry).
 pub fn targets(
