@@ -22,6 +22,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes the (`name`, `bytes`) files into the folder `dir` (created if needed), each
+/// atomically, and removes the files named in `stale` that are not among them, so the
+/// folder holds exactly what was written of those names (a CSV scenario folder).
+///
+/// # Errors
+/// The first file that cannot be written or removed.
+pub fn write_folder(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    stale: &[String],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, bytes) in files {
+        write_atomic(&dir.join(name), bytes)?;
+    }
+    for name in stale {
+        let path = dir.join(name);
+        if !files.iter().any(|(n, _)| n == name) && path.exists() {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
 fn temp_path(path: &Path) -> std::io::Result<PathBuf> {
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(

@@ -15,3 +15,4 @@ pub mod numbers;
 pub mod server;
 pub mod store;
 pub mod wire;
+pub mod workbook;

@@ -72,6 +72,22 @@ pub fn bottleneck_parts<'a>(
     (resource, unit, period)
 }
 
+/// "one more percent of leadership (hours) in dec is worth 40.4 (9.84 per hours)":
+/// the bottleneck in terms that compare across units, its price per unit beside it.
+pub fn bottleneck_sentence(
+    scenario: &fluidity_solvers::Scenario,
+    bottleneck: &fluidity_solvers::Bottleneck,
+) -> String {
+    let (resource, unit, period) = bottleneck_parts(scenario, &bottleneck.constraint);
+    let per = unit.map_or("per unit".to_string(), |u| format!("per {u}"));
+    let named = unit.map_or(resource.to_string(), |u| format!("{resource} ({u})"));
+    format!(
+        "one more percent of {named} in {period} is worth {} ({} {per})",
+        num(bottleneck.value_of_one_percent),
+        num(bottleneck.shadow_price)
+    )
+}
+
 /// A relative deviation for a person: `-25.0%`, `0.0%` (never `-0.0%`), or
 /// `none planned` where the plan had none.
 pub fn off_plan(x: f64) -> String {

@@ -88,6 +88,9 @@ fn a_mixed_folder_gives_every_file_the_right_summary_and_a_failing_exit_code() {
 
     for file in [
         "q4-portfolio.plan.json",
+        "q4-portfolio.plan.xlsx",
+        "q4-portfolio.compare.xlsx",
+        "december-crunch.plan.xlsx",
         "q4-portfolio.activities.csv",
         "q4-portfolio.moves.csv",
         "q4-portfolio.compare.json",
@@ -99,6 +102,7 @@ fn a_mixed_folder_gives_every_file_the_right_summary_and_a_failing_exit_code() {
         assert!(out.join(file).is_file(), "missing {file}");
     }
     assert!(!out.join("broken.plan.json").exists());
+    assert!(!out.join("broken.plan.xlsx").exists());
 
     let rows = summary(&out);
     let status: Vec<(&str, &str)> = rows.iter().map(|r| (&r[0], &r[2])).collect();

@@ -135,7 +135,11 @@ impl Entry {
 pub fn discover(dir: &Path) -> std::io::Result<(Vec<Job>, Vec<Entry>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|x| x == "json" || x.eq_ignore_ascii_case("xlsx"))
+        })
         .collect();
     files.sort();
     let file_name = |p: &Path| {
@@ -152,17 +156,40 @@ pub fn discover(dir: &Path) -> std::io::Result<(Vec<Job>, Vec<Entry>)> {
             "scenario"
         }
     };
-    let mut jobs: Vec<Job> = files
+    let jobs: Vec<Job> = files
         .iter()
         .filter(|p| kind(&file_name(p)) == "scenario")
         .map(|p| Job {
-            name: file_name(p).trim_end_matches(".json").to_string(),
+            name: p
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             scenario: p.clone(),
             variants: Vec::new(),
             sweeps: Vec::new(),
         })
         .collect();
     let mut orphans = Vec::new();
+    // `q4.json` and `q4.xlsx` would write the same `q4.*` outputs: the first (JSON)
+    // is planned, the other listed as failed.
+    let mut named: Vec<Job> = Vec::new();
+    for job in jobs {
+        match named.iter().find(|j| j.name == job.name) {
+            Some(first) => {
+                let file = file_name(&job.scenario);
+                orphans.push(Entry {
+                    name: job.name.clone(),
+                    file: file.clone(),
+                    outcome: Outcome::Failed(vec![format!(
+                        "{} has the same name and is planned instead: their outputs would collide; rename one",
+                        file_name(&first.scenario)
+                    )]),
+                });
+            }
+            None => named.push(job),
+        }
+    }
+    let mut jobs = named;
     for p in files.iter().filter(|p| kind(&file_name(p)) != "scenario") {
         let name = file_name(p);
         // The owner is the longest scenario name the file's name continues with a dot:
@@ -248,13 +275,13 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
         file: file.clone(),
         outcome,
     };
-    let text = match std::fs::read_to_string(&job.scenario) {
-        Ok(t) => t,
-        Err(e) => return entry(Outcome::Failed(vec![format!("cannot read {file}: {e}")])),
-    };
-    let scenario = match Scenario::from_json(&text) {
+    let scenario = match read_scenario(&job.scenario) {
         Ok(s) => s,
-        Err(e) => return entry(Outcome::Failed(vec![format!("not a valid scenario: {e}")])),
+        Err(problems) => {
+            let mut lines = vec![format!("{file} is not a valid scenario")];
+            lines.extend(problems);
+            return entry(Outcome::Failed(lines));
+        }
     };
     let plan = match planner.plan(&scenario) {
         Ok(p) => p,
@@ -270,6 +297,25 @@ pub fn run_job(job: &Job, planner: &dyn Planner) -> Entry {
         sweeps,
         problems,
     })))
+}
+
+/// A scenario file of the batch: JSON, or an XLSX workbook (validated as it is read,
+/// so each problem names its cell).
+fn read_scenario(path: &Path) -> Result<Scenario, Vec<String>> {
+    let workbook = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
+    if workbook {
+        let bytes = std::fs::read(path).map_err(|e| vec![format!("cannot be read: {e}")])?;
+        let unlimited = fluidity_solvers::Limits {
+            max_variables: usize::MAX,
+            max_constraints: usize::MAX,
+        };
+        return crate::workbook::read_xlsx(&bytes, &unlimited)
+            .map_err(|e| e.problems.iter().map(ToString::to_string).collect());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("cannot be read: {e}")])?;
+    Scenario::from_json(&text).map_err(|e| vec![e.to_string()])
 }
 
 /// The scenario against its variant files' variants; None without variants or when

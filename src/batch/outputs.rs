@@ -1,5 +1,5 @@
-//! The files a batch writes, each atomically: per scenario the plan JSON, activities
-//! and moves CSVs, and its comparison and sweeps; for the batch a summary CSV and the
+//! The files a batch writes, each atomically: per scenario the plan JSON and workbook,
+//! activities and moves CSVs, and its comparison (JSON and workbook) and sweeps; for the batch a summary CSV and the
 //! HTML report.
 
 use super::{Entry, Outcome};
@@ -29,6 +29,8 @@ pub fn write_entry(out: &Path, entry: &Entry) -> io::Result<()> {
     };
     let name = &entry.name;
     write_atomic(&out.join(format!("{name}.plan.json")), &json(&p.plan))?;
+    let workbook = crate::workbook::plan_xlsx(&p.scenario, &p.plan).map_err(io::Error::other)?;
+    write_atomic(&out.join(format!("{name}.plan.xlsx")), &workbook)?;
 
     let mut header = vec![
         "initiative".to_string(),
@@ -85,6 +87,9 @@ pub fn write_entry(out: &Path, entry: &Entry) -> io::Result<()> {
 
     if let Some(c) = &p.comparison {
         write_atomic(&out.join(format!("{name}.compare.json")), &json(c))?;
+        let workbook =
+            crate::workbook::comparison_xlsx(&p.scenario, c).map_err(io::Error::other)?;
+        write_atomic(&out.join(format!("{name}.compare.xlsx")), &workbook)?;
     }
     for (label, s) in &p.sweeps {
         write_atomic(&out.join(format!("{label}.frontier.json")), &json(s))?;

@@ -36,6 +36,8 @@ pub enum Command {
     Batch(BatchArgs),
     /// Write the final stage's linear program as MPS or CPLEX LP, for other solvers.
     Export(ExportArgs),
+    /// Convert a scenario between JSON, an XLSX workbook and a folder of CSV files.
+    Convert(ConvertArgs),
     /// Ask a server whether it is serving (gRPC health); exit 0 when it is, 1 when
     /// not or unreachable: a container's HEALTHCHECK, or a script's.
     Health(HealthArgs),
@@ -53,6 +55,15 @@ pub enum Command {
     /// The append-only audit trail: show it, verify its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(clap::Args)]
+pub struct ConvertArgs {
+    /// The scenario: JSON (`-` reads stdin), an .xlsx workbook, or a folder of CSV files.
+    pub input: PathBuf,
+    /// Where to write it: NAME.json, NAME.xlsx, or a folder for CSV files (created; the
+    /// format's CSV files in it are replaced); `-` writes JSON to stdout.
+    pub output: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -526,15 +537,47 @@ impl RemoteArgs {
     }
 }
 
-/// Where a result goes and in what form (plan, compare, sweep).
+/// Where a result goes and in what form (plan, compare, sweep, explain).
 #[derive(clap::Args)]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format; `xlsx` (plan and compare) writes a workbook to --out.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
+    pub format: ResultFormat,
     /// Write the output to FILE (atomically: a temporary file, then a rename).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// How a plan, comparison, sweep or explanation is written.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResultFormat {
+    /// Tables for a person.
+    Text,
+    /// The result as protobuf JSON, every field present.
+    Json,
+    /// An XLSX workbook for a spreadsheet (plan and compare; needs --out FILE.xlsx).
+    Xlsx,
+}
+
+impl OutputArgs {
+    /// Refuses, before any solving, what cannot be written: a workbook without a file
+    /// to write it to, or from a command that has no workbook form.
+    pub fn check(&self, command: &str, workbook: bool) -> anyhow::Result<()> {
+        if self.format != ResultFormat::Xlsx {
+            return Ok(());
+        }
+        if !workbook {
+            return Err(anyhow::anyhow!(
+                "--format xlsx is for plan and compare; write {command} as text or json"
+            ));
+        }
+        match &self.out {
+            None => Err(anyhow::anyhow!(
+                "--format xlsx writes a workbook: give --out FILE.xlsx"
+            )),
+            Some(_) => Ok(()),
+        }
+    }
 }
 
 #[derive(clap::Args)]

@@ -9,9 +9,47 @@ use std::path::Path;
 /// Largest scenario file read; bigger inputs are refused before parsing.
 const MAX_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Reads and parses a scenario; `-` is stdin.
+/// What a scenario file is, by its name: an XLSX workbook (`.xlsx`), a folder of CSV
+/// files (one per sheet), or protobuf JSON (anything else, and stdin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioFormat {
+    Json,
+    Xlsx,
+    CsvFolder,
+}
+
+impl ScenarioFormat {
+    pub fn of(path: &Path) -> ScenarioFormat {
+        if path != Path::new("-") && path.is_dir() {
+            ScenarioFormat::CsvFolder
+        } else if path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"))
+        {
+            ScenarioFormat::Xlsx
+        } else {
+            ScenarioFormat::Json
+        }
+    }
+}
+
+/// Reads and parses a scenario; `-` is stdin. A workbook or CSV folder is also
+/// validated here, so that every problem names its cell.
 pub fn read_scenario(path: &Path) -> Result<Scenario> {
     let name = display_name(path);
+    match ScenarioFormat::of(path) {
+        ScenarioFormat::Json => {}
+        ScenarioFormat::Xlsx => {
+            let bytes = read_bytes(path).with_context(|| format!("cannot read {name}"))?;
+            return fluidity::workbook::read_xlsx(&bytes, &unlimited())
+                .map_err(|e| workbook_error(&name, e));
+        }
+        ScenarioFormat::CsvFolder => {
+            let files = read_csv_folder(path).with_context(|| format!("cannot read {name}"))?;
+            return fluidity::workbook::read_csv(&files, &unlimited())
+                .map_err(|e| workbook_error(&name, e));
+        }
+    }
     let text = read_text(path).with_context(|| format!("cannot read {name}"))?;
     if text.trim().is_empty() {
         return Err(anyhow!("{name} is empty: expected a scenario as JSON"));
@@ -35,6 +73,59 @@ pub fn display_name(path: &Path) -> String {
     } else {
         path.display().to_string()
     }
+}
+
+/// Size limits are the command's (`--max-variables`), checked when it plans.
+fn unlimited() -> fluidity_solvers::Limits {
+    fluidity_solvers::Limits {
+        max_variables: usize::MAX,
+        max_constraints: usize::MAX,
+    }
+}
+
+fn workbook_error(name: &str, error: fluidity::workbook::WorkbookError) -> anyhow::Error {
+    let mut text = format!("{name} is not a valid scenario:");
+    for problem in &error.problems {
+        text.push_str(&format!("\n  {problem}"));
+    }
+    anyhow!(text)
+}
+
+/// The `*.csv` files of a folder as (sheet, text), by name.
+fn read_csv_folder(dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(anyhow!(
+            "the folder holds no CSV file (periods.csv, resources.csv, initiatives.csv, ...)"
+        ));
+    }
+    files
+        .iter()
+        .map(|file| {
+            let sheet = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text =
+                read_text(file).with_context(|| format!("cannot read {}", file.display()))?;
+            Ok((sheet, text))
+        })
+        .collect()
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(anyhow!("larger than {} MiB", MAX_BYTES / (1024 * 1024)));
+    }
+    Ok(bytes)
 }
 
 fn read_text(path: &Path) -> Result<String> {

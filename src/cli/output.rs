@@ -19,3 +19,11 @@ pub fn write(path: Option<&Path>, text: &str) -> Result<()> {
         }
     }
 }
+
+/// Writes a binary result (a workbook) to `path` atomically; `OutputArgs::check` has
+/// made sure there is one.
+pub fn write_bytes(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    let path = path.context("a workbook needs --out FILE.xlsx")?;
+    fluidity::files::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

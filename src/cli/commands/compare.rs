@@ -1,12 +1,13 @@
 //! `fluidity compare BASE --variant FILE ...`: the base and its variants side by side.
 
-use crate::args::{CompareArgs, Format};
+use crate::args::{CompareArgs, ResultFormat};
 use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::compare::compare;
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: CompareArgs) -> Result<Exit> {
+    args.output.check("compare", true)?;
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let mut variants = Vec::new();
@@ -31,8 +32,13 @@ pub fn run(args: CompareArgs) -> Result<Exit> {
         other => anyhow!("cannot plan {name}: {other}"),
     })?;
     let text = match args.output.format {
-        Format::Json => render::json(&comparison),
-        Format::Text => render::comparison(&name, &comparison),
+        ResultFormat::Json => render::json(&comparison),
+        ResultFormat::Text => render::comparison(&name, &comparison),
+        ResultFormat::Xlsx => {
+            let bytes = fluidity::workbook::comparison_xlsx(&base, &comparison)
+                .map_err(|e| anyhow!("cannot write the comparison as a workbook: {e}"))?;
+            return output::write_bytes(args.output.out.as_deref(), &bytes).map(|_| Exit::Planned);
+        }
     };
     output::write(args.output.out.as_deref(), &text)?;
     Ok(Exit::Planned)

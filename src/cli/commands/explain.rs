@@ -1,6 +1,6 @@
 //! `fluidity explain FILE [--initiative ID ...]`: what would change each decision.
 
-use crate::args::{ExplainArgs, Format};
+use crate::args::{ExplainArgs, ResultFormat};
 use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::explain::{explain_with, ExplainError, Explaining};
@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
 pub fn run(args: ExplainArgs) -> Result<Exit> {
+    args.output.check("explain", false)?;
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let options = PlanOptions {
@@ -50,8 +51,9 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
         ExplainError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
     })?;
     let text = match args.output.format {
-        Format::Json => render::json(&explanation),
-        Format::Text => render::explanation(&name, &scenario, &explanation),
+        ResultFormat::Json => render::json(&explanation),
+        ResultFormat::Text => render::explanation(&name, &scenario, &explanation),
+        ResultFormat::Xlsx => return Err(anyhow!("--format xlsx is for plan and compare")),
     };
     output::write(args.output.out.as_deref(), &text)?;
     Ok(if explanation.status == Status::Infeasible {

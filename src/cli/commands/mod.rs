@@ -5,6 +5,7 @@ mod alerts;
 mod audit;
 mod batch;
 mod compare;
+mod convert;
 mod explain;
 mod export;
 mod generate;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Explain(args) => explain::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Health(args) => health::run(args),
         Command::Plans(command) => plans::run(command),
         Command::Actuals(command) => actuals::run(command),

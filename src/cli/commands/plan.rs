@@ -1,7 +1,7 @@
 //! `fluidity plan FILE`: solve a scenario, in-process or on a server, and print or
 //! write the plan. Both paths print the same bytes for the same plan.
 
-use crate::args::{Format, PlanArgs};
+use crate::args::{PlanArgs, ResultFormat};
 use crate::watch::Watch;
 use crate::{input, output, render, runtime, Exit};
 use anyhow::{anyhow, Result};
@@ -9,6 +9,7 @@ use fluidity::client::{self, RemoteError};
 use fluidity_solvers::{plan, InvalidScenario, PlanError, PlanOptions, Status};
 
 pub fn run(args: PlanArgs) -> Result<Exit> {
+    args.output.check("plan", true)?;
     let mut scenario = input::read_scenario(&args.file)?;
     if let Some(solver) = args.solver {
         scenario.policy.solver = solver;
@@ -49,11 +50,17 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
             .block_on(client::plan(&endpoint, &scenario))
             .map_err(|e| remote_error(&name, e))?,
     };
-    let text = match args.output.format {
-        Format::Json => render::json(&plan),
-        Format::Text => render::plan(&scenario, &plan),
-    };
-    output::write(args.output.out.as_deref(), &text)?;
+    match args.output.format {
+        ResultFormat::Json => output::write(args.output.out.as_deref(), &render::json(&plan))?,
+        ResultFormat::Text => {
+            output::write(args.output.out.as_deref(), &render::plan(&scenario, &plan))?
+        }
+        ResultFormat::Xlsx => {
+            let bytes = fluidity::workbook::plan_xlsx(&scenario, &plan)
+                .map_err(|e| anyhow!("cannot write the plan as a workbook: {e}"))?;
+            output::write_bytes(args.output.out.as_deref(), &bytes)?
+        }
+    }
     Ok(match plan.status {
         Status::Infeasible => Exit::Infeasible,
         Status::Optimal | Status::Feasible => Exit::Planned,

@@ -1,12 +1,13 @@
 //! `fluidity sweep BASE --resource R --factors ... | --levels ...`: a frontier.
 
-use crate::args::{Format, SweepArgs};
+use crate::args::{ResultFormat, SweepArgs};
 use crate::{input, output, render, Exit};
 use anyhow::{anyhow, Result};
 use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: SweepArgs) -> Result<Exit> {
+    args.output.check("sweep", false)?;
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let (parameter, values) = if args.factors.is_empty() {
@@ -31,8 +32,9 @@ pub fn run(args: SweepArgs) -> Result<Exit> {
             SweepError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
         })?;
     let text = match args.output.format {
-        Format::Json => render::json(&frontier),
-        Format::Text => render::frontier(&name, &frontier),
+        ResultFormat::Json => render::json(&frontier),
+        ResultFormat::Text => render::frontier(&name, &frontier),
+        ResultFormat::Xlsx => return Err(anyhow!("--format xlsx is for plan and compare")),
     };
     output::write(args.output.out.as_deref(), &text)?;
     Ok(Exit::Planned)

@@ -107,7 +107,11 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
         num(gain)
     );
     if let Some(top) = plan.bottlenecks.first() {
-        let _ = writeln!(out, "  bottleneck: {}", bottleneck_sentence(scenario, top));
+        let _ = writeln!(
+            out,
+            "  bottleneck: {}",
+            fluidity::numbers::bottleneck_sentence(scenario, top)
+        );
     }
     if !b.feasible {
         let _ = writeln!(
@@ -118,23 +122,6 @@ fn headline(out: &mut String, scenario: &Scenario, plan: &Plan) {
             abbreviate(&b.violations, 6)
         );
     }
-}
-
-/// "one more percent of leadership (hours) in dec is worth 40.4 (9.84 per hours)":
-/// the bottleneck in terms that compare across units, its price per unit beside it.
-pub fn bottleneck_sentence(
-    scenario: &Scenario,
-    bottleneck: &fluidity_solvers::Bottleneck,
-) -> String {
-    let (resource, unit, period) =
-        fluidity::numbers::bottleneck_parts(scenario, &bottleneck.constraint);
-    let per = unit.map_or("per unit".to_string(), |u| format!("per {u}"));
-    let named = unit.map_or(resource.to_string(), |u| format!("{resource} ({u})"));
-    format!(
-        "one more percent of {named} in {period} is worth {} ({} {per})",
-        num(bottleneck.value_of_one_percent),
-        num(bottleneck.shadow_price)
-    )
 }
 
 fn diagnosis(out: &mut String, plan: &Plan) {
