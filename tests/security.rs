@@ -7,9 +7,8 @@ use fluidity::server::{serve, ServerConfig, Tls};
 use fluidity::wire::convert::scenario_to_proto;
 use fluidity::wire::proto::{PlanRequest, ValidateRequest};
 use fluidity_solvers::Scenario;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 use tonic::Code;
 
@@ -443,30 +442,9 @@ fn the_cli_client_sends_its_token() {
 fn metrics_count_calls_by_method_and_status_and_time_solves() {
     let dir = scratch("metrics");
     let tokens = token_file(&dir);
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--auth-tokens",
-            &tokens.display().to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let (mut first, mut second) = (String::new(), String::new());
-    out.read_line(&mut first).unwrap();
-    out.read_line(&mut second).unwrap();
-    let port: u16 = first.trim().rsplit(':').next().unwrap().parse().unwrap();
-    let metrics_addr = second
-        .trim()
-        .strip_prefix("metrics on ")
-        .expect("the metrics line")
-        .to_string();
+    let (mut child, addr, metrics_addr) =
+        common::spawn_server_with_metrics(&["--auth-tokens", &tokens.display().to_string()]);
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -482,13 +460,7 @@ fn metrics_count_calls_by_method_and_status_and_time_solves() {
         let _ = fluidity::client::plan(&endpoint(port, Some(PLANNER_TOKEN)), &bad).await;
     });
 
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(&metrics_addr).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
+    let text = common::metrics_text(&metrics_addr);
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
     for line in [
         "fluidity_calls_total{method=\"Plan\",code=\"OK\"} 2",

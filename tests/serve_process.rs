@@ -26,31 +26,7 @@ impl Server {
 
     /// A server that also serves `/metrics`; returns it and the metrics address.
     fn start_with_metrics() -> (Server, String) {
-        use std::io::BufRead;
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--shutdown-grace",
-                "60",
-                "--metrics-addr",
-                "127.0.0.1:0",
-            ])
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut next = |prefix: &str| {
-            let line = lines.next().unwrap().unwrap();
-            line.strip_prefix(prefix).expect(prefix).to_string()
-        };
-        let addr = next("listening on ");
-        let metrics = next("metrics on ");
-        // Keep reading stdout so the server never writes into a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, addr, metrics) = common::spawn_server_with_metrics(&["--shutdown-grace", "60"]);
         (
             Server {
                 child,
@@ -78,16 +54,8 @@ impl Drop for Server {
 
 /// Solves running plus calls queued, read from the server's `/metrics`.
 fn calls_in_server(metrics: &str) -> f64 {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(metrics).unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    text.lines()
+    common::metrics_text(metrics)
+        .lines()
         .filter(|l| {
             l.starts_with("fluidity_solves_in_flight ") || l.starts_with("fluidity_queue_depth ")
         })

@@ -127,14 +127,7 @@ fn the_shipped_workbook_and_csv_folder_are_what_convert_writes_from_the_shipped_
         "examples/portfolio.json",
         folder.to_str().unwrap(),
     ]);
-    for sheet in [
-        "periods",
-        "resources",
-        "initiatives",
-        "groups",
-        "dependencies",
-        "policy",
-    ] {
+    for sheet in fluidity::workbook::SHEETS {
         let name = format!("{sheet}.csv");
         let shipped = root().join("examples/portfolio-csv").join(&name);
         let written = folder.join(&name);
@@ -207,47 +200,40 @@ fn num(x: f64) -> Cell {
 
 /// A small valid workbook: two periods, one resource, two initiatives.
 fn good_tables() -> Vec<Table> {
+    let initiatives = vec![
+        ["id", "kind", "current", "eng", "upTo1", "perUnit1"]
+            .map(text)
+            .to_vec(),
+        vec![
+            text("growth"),
+            Cell::Empty,
+            num(1.0),
+            num(1.0),
+            num(6.0),
+            num(5.0),
+        ],
+        vec![
+            text("ops"),
+            text("OPERATIONS"),
+            num(2.0),
+            num(1.0),
+            Cell::Empty,
+            num(2.0),
+        ],
+    ];
     vec![
-        Table {
-            sheet: "periods".into(),
-            rows: vec![vec![text("id")], vec![text("oct")], vec![text("nov")]],
-        },
-        Table {
-            sheet: "resources".into(),
-            rows: vec![
+        Table::from_rows(
+            "periods",
+            vec![vec![text("id")], vec![text("oct")], vec![text("nov")]],
+        ),
+        Table::from_rows(
+            "resources",
+            vec![
                 vec![text("id"), text("oct"), text("nov")],
                 vec![text("eng"), num(10.0), num(10.0)],
             ],
-        },
-        Table {
-            sheet: "initiatives".into(),
-            rows: vec![
-                vec![
-                    text("id"),
-                    text("kind"),
-                    text("current"),
-                    text("eng"),
-                    text("upTo1"),
-                    text("perUnit1"),
-                ],
-                vec![
-                    text("growth"),
-                    Cell::Empty,
-                    num(1.0),
-                    num(1.0),
-                    num(6.0),
-                    num(5.0),
-                ],
-                vec![
-                    text("ops"),
-                    text("OPERATIONS"),
-                    num(2.0),
-                    num(1.0),
-                    Cell::Empty,
-                    num(2.0),
-                ],
-            ],
-        },
+        ),
+        Table::from_rows("initiatives", initiatives),
     ]
 }
 
@@ -275,7 +261,7 @@ fn refused(test: &str, bytes: &[u8], expected: &[&str]) {
 }
 
 fn with_cell(mut tables: Vec<Table>, sheet: usize, row: usize, col: usize, cell: Cell) -> Vec<u8> {
-    tables[sheet].rows[row][col] = cell;
+    tables[sheet].set(row, col, cell);
     xlsx_bytes(&tables).unwrap()
 }
 
@@ -335,13 +321,13 @@ fn a_missing_sheet_is_refused() {
 #[test]
 fn a_misspelt_sheet_is_refused_rather_than_skipped() {
     let mut tables = good_tables();
-    tables.push(Table {
-        sheet: "dependency".into(),
-        rows: vec![
+    tables.push(Table::from_rows(
+        "dependency",
+        vec![
             vec![text("initiative"), text("requires")],
             vec![text("growth"), text("ops")],
         ],
-    });
+    ));
     refused(
         "misspelt-sheet",
         &xlsx_bytes(&tables).unwrap(),
@@ -355,7 +341,7 @@ fn a_merged_cell_is_refused_with_its_cells() {
     for table in good_tables() {
         let sheet = book.add_worksheet();
         sheet.set_name(&table.sheet).unwrap();
-        for (r, row) in table.rows.iter().enumerate() {
+        for (r, row) in table.rows().iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 match cell {
                     Cell::Text(s) => {
@@ -394,10 +380,10 @@ fn validation_problems_name_their_cells() {
 #[test]
 fn a_capacity_gap_names_the_empty_cell() {
     let mut tables = good_tables();
-    tables[0].rows.push(vec![text("dec")]);
-    tables[1].rows[0].push(text("dec"));
-    tables[1].rows[1].push(num(9.0));
-    tables[1].rows[1][2] = Cell::Empty;
+    tables[0].set(3, 0, text("dec"));
+    tables[1].set(0, 3, text("dec"));
+    tables[1].set(1, 3, num(9.0));
+    tables[1].set(1, 2, Cell::Empty);
     refused(
         "capacity-gap",
         &xlsx_bytes(&tables).unwrap(),
@@ -430,7 +416,7 @@ fn a_file_that_is_not_a_workbook_is_refused_plainly() {
     refused(
         "not-xlsx",
         b"name,value\n",
-        &["not a readable XLSX workbook"],
+        &["not an XLSX workbook"],
     );
 }
 
@@ -681,4 +667,250 @@ fn a_batch_plans_workbooks_beside_json_and_writes_a_workbook_per_scenario() {
         batch_plan,
         plan_json(Path::new("examples/portfolio.json")).0
     );
+}
+
+// ---- what a fresh user's attack found (each planned from wrong data, or crashed) ----
+
+#[test]
+fn a_value_in_a_sheets_far_corner_is_refused_at_its_cell_without_a_grid_to_it() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for table in good_tables() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(&table.sheet).unwrap();
+        for (r, row) in table.rows().iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r as u32, c as u16, s).unwrap();
+                    }
+                    Cell::Number(x) => {
+                        sheet.write_number(r as u32, c as u16, *x).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if table.sheet == "initiatives" {
+            sheet.write_number(1_048_575, 16_383, 42.0).unwrap();
+        }
+    }
+    refused(
+        "far-corner",
+        &book.save_to_buffer().unwrap(),
+        &[
+            "initiatives!XFD1048576",
+            "a value in a column without a header",
+        ],
+    );
+}
+
+#[test]
+fn a_value_under_no_header_is_refused_rather_than_dropped() {
+    let mut tables = good_tables();
+    tables[1].set(1, 4, num(999.0));
+    refused(
+        "no-header-value",
+        &xlsx_bytes(&tables).unwrap(),
+        &["resources!E2", "without a header"],
+    );
+}
+
+#[test]
+fn a_deleted_resource_column_is_refused_rather_than_dropping_the_requirement() {
+    let mut tables = good_tables();
+    for row in 0..3 {
+        tables[2].set(row, 3, Cell::Empty);
+    }
+    refused(
+        "deleted-requirement",
+        &xlsx_bytes(&tables).unwrap(),
+        &["the column `eng` is missing"],
+    );
+}
+
+fn csv_folder(test: &str) -> PathBuf {
+    let folder = scratch(test).join("scenario");
+    ok(&[
+        "convert",
+        "examples/portfolio.json",
+        folder.to_str().unwrap(),
+    ]);
+    folder
+}
+
+fn refused_folder(folder: &Path, expected: &[&str]) {
+    let out = fluidity(&["validate", folder.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    for text in expected {
+        assert!(stderr.contains(text), "expected {text:?} in: {stderr}");
+    }
+}
+
+#[test]
+fn a_quote_that_never_closes_is_refused_rather_than_swallowing_the_file() {
+    let folder = csv_folder("stray-quote");
+    let path = folder.join("initiatives.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[21] = lines[21].replacen(',', ",\"", 1);
+    std::fs::write(&path, lines.join("\r\n")).unwrap();
+    refused_folder(&folder, &["a quote opened on line 22 never closes"]);
+}
+
+#[test]
+fn a_quote_inside_an_unquoted_cell_is_text() {
+    let folder = csv_folder("inch-mark");
+    let path = folder.join("initiatives.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("Card processing", "Card 5\" terminals", 1),
+    )
+    .unwrap();
+    ok(&["validate", folder.to_str().unwrap()]);
+}
+
+#[test]
+fn a_semicolon_separated_csv_is_named_as_such() {
+    let folder = csv_folder("semicolons");
+    let path = folder.join("periods.csv");
+    let text = std::fs::read_to_string(&path).unwrap().replace(',', ";");
+    std::fs::write(&path, text).unwrap();
+    refused_folder(&folder, &["periods.csv is separated by semicolons"]);
+}
+
+#[test]
+fn two_files_for_one_sheet_are_refused() {
+    let folder = csv_folder("two-files");
+    std::fs::copy(folder.join("periods.csv"), folder.join("Periods.csv")).unwrap();
+    refused_folder(&folder, &["are the same sheet"]);
+}
+
+#[test]
+fn an_empty_optional_sheet_is_as_good_as_none() {
+    let folder = csv_folder("empty-optional");
+    std::fs::write(folder.join("dependencies.csv"), "").unwrap();
+    ok(&["validate", folder.to_str().unwrap()]);
+}
+
+#[test]
+fn convert_refuses_ids_a_sheet_would_read_back_as_others() {
+    let dir = scratch("ids-a-sheet-cannot-hold");
+    let base = std::fs::read_to_string("examples/tiered.json").unwrap();
+    for (case, scenario, expected) in [
+        (
+            "case",
+            base.replacen("\"id\": \"nov\"", "\"id\": \"OCT\"", 1),
+            "differ only in case",
+        ),
+        (
+            "blanks",
+            base.replacen("\"id\": \"nov\"", "\"id\": \"nov \"", 1),
+            "blanks around it",
+        ),
+    ] {
+        let input = dir.join(format!("{case}.json"));
+        std::fs::write(&input, scenario).unwrap();
+        let book = dir.join(format!("{case}.xlsx"));
+        let out = fluidity(&["convert", input.to_str().unwrap(), book.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{case}: {stderr}");
+        assert!(stderr.contains(expected), "{case}: {stderr}");
+        assert!(!book.exists());
+    }
+}
+
+#[test]
+fn a_semicolon_in_a_group_members_id_is_refused_by_convert() {
+    let dir = scratch("semicolon-id");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/portfolio.json").unwrap()).unwrap();
+    let first = scenario["groups"][0]["initiatives"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for initiative in scenario["initiatives"].as_array_mut().unwrap() {
+        if initiative["id"] == first.as_str() {
+            initiative["id"] = format!("{first};x").into();
+        }
+    }
+    scenario["groups"][0]["initiatives"][0] = format!("{first};x").into();
+    let input = dir.join("s.json");
+    std::fs::write(&input, scenario.to_string()).unwrap();
+    let out = fluidity(&[
+        "convert",
+        input.to_str().unwrap(),
+        dir.join("s.xlsx").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("comma or semicolon"));
+}
+
+#[test]
+fn the_out_files_extension_chooses_the_format_and_a_contradiction_is_refused() {
+    let dir = scratch("out-extension");
+    let book = dir.join("plan.xlsx");
+    ok(&[
+        "plan",
+        "examples/tiered.json",
+        "--out",
+        book.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(&book).unwrap().starts_with(b"PK"),
+        "a workbook, not text"
+    );
+    let json = dir.join("plan.json");
+    ok(&[
+        "plan",
+        "examples/tiered.json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    serde_json::from_slice::<serde_json::Value>(&std::fs::read(&json).unwrap()).unwrap();
+    let wrong = dir.join("wrong.xlsx");
+    let out = fluidity(&[
+        "plan",
+        "examples/tiered.json",
+        "--format",
+        "json",
+        "--out",
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+    assert!(!wrong.exists());
+}
+
+#[test]
+fn files_of_other_kinds_are_named_for_what_they_are() {
+    let dir = scratch("other-kinds");
+    for (name, bytes, expected) in [
+        (
+            "s.xls",
+            &b"\xd0\xcf\x11\xe0"[..],
+            "only .xlsx workbooks are read",
+        ),
+        ("s.ods", &b"PK\x03\x04"[..], "only .xlsx workbooks are read"),
+        (
+            "initiatives.csv",
+            &b"id\n"[..],
+            "a scenario in CSV is a folder",
+        ),
+        (
+            "s.json",
+            &b"PK\x03\x04rest"[..],
+            "give a workbook as a file named .xlsx",
+        ),
+        ("text.xlsx", &b"id,name\n"[..], "not an XLSX workbook"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = fluidity(&["validate", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
 }

@@ -540,9 +540,10 @@ impl RemoteArgs {
 /// Where a result goes and in what form (plan, compare, sweep, explain).
 #[derive(clap::Args)]
 pub struct OutputArgs {
-    /// Output format; `xlsx` (plan and compare) writes a workbook to --out.
-    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
-    pub format: ResultFormat,
+    /// Output format [default: from the --out file's extension (.json, .xlsx), else
+    /// text]; `xlsx` (plan and compare) writes a workbook to --out.
+    #[arg(long, value_enum)]
+    pub format: Option<ResultFormat>,
     /// Write the output to FILE (atomically: a temporary file, then a rename).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -560,22 +561,55 @@ pub enum ResultFormat {
 }
 
 impl OutputArgs {
-    /// Refuses, before any solving, what cannot be written: a workbook without a file
-    /// to write it to, or from a command that has no workbook form.
-    pub fn check(&self, command: &str, workbook: bool) -> anyhow::Result<()> {
-        if self.format != ResultFormat::Xlsx {
-            return Ok(());
+    /// The format to write, and a refusal, before any solving, of what cannot be
+    /// written: a workbook without a file to go to, from a command without a workbook
+    /// form, or under a name that says another format (`--out plan.xlsx` as text).
+    pub fn check(&self, command: &str, workbook: bool) -> anyhow::Result<ResultFormat> {
+        let named = self.out.as_deref().and_then(|path| {
+            let extension = path.extension()?.to_string_lossy().to_lowercase();
+            match extension.as_str() {
+                "xlsx" => Some(ResultFormat::Xlsx),
+                "json" => Some(ResultFormat::Json),
+                _ => None,
+            }
+        });
+        let format = match (self.format, named) {
+            (Some(given), Some(named)) if given != named => {
+                return Err(anyhow::anyhow!(
+                    "--format {} does not match the name {}: name the file for its format",
+                    given.name(),
+                    self.out
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ))
+            }
+            (Some(given), _) => given,
+            (None, Some(named)) => named,
+            (None, None) => ResultFormat::Text,
+        };
+        if format == ResultFormat::Xlsx {
+            if !workbook {
+                return Err(anyhow::anyhow!(
+                    "a workbook is written by plan and compare; write {command} as text or json"
+                ));
+            }
+            if self.out.is_none() {
+                return Err(anyhow::anyhow!(
+                    "--format xlsx writes a workbook: give --out FILE.xlsx"
+                ));
+            }
         }
-        if !workbook {
-            return Err(anyhow::anyhow!(
-                "--format xlsx is for plan and compare; write {command} as text or json"
-            ));
-        }
-        match &self.out {
-            None => Err(anyhow::anyhow!(
-                "--format xlsx writes a workbook: give --out FILE.xlsx"
-            )),
-            Some(_) => Ok(()),
+        Ok(format)
+    }
+}
+
+impl ResultFormat {
+    fn name(self) -> &'static str {
+        match self {
+            ResultFormat::Text => "text",
+            ResultFormat::Json => "json",
+            ResultFormat::Xlsx => "xlsx",
         }
     }
 }

@@ -37,6 +37,24 @@ impl ScenarioFormat {
 /// validated here, so that every problem names its cell.
 pub fn read_scenario(path: &Path) -> Result<Scenario> {
     let name = display_name(path);
+    let extension = path
+        .extension()
+        .map(|x| x.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "xls" | "xlsb" | "ods" | "numbers" => {
+            return Err(anyhow!(
+                "{name}: only .xlsx workbooks are read; save it as an Excel workbook (.xlsx)"
+            ))
+        }
+        "csv" if !path.is_dir() => {
+            return Err(anyhow!(
+                "{name}: a scenario in CSV is a folder of CSV files, one per sheet \
+                 (periods.csv, resources.csv, initiatives.csv, ...): give the folder"
+            ))
+        }
+        _ => {}
+    }
     match ScenarioFormat::of(path) {
         ScenarioFormat::Json => {}
         ScenarioFormat::Xlsx => {
@@ -141,6 +159,11 @@ fn read_text(path: &Path) -> Result<String> {
     }
     if bytes.len() as u64 > MAX_BYTES {
         return Err(anyhow!("larger than {} MiB", MAX_BYTES / (1024 * 1024)));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(anyhow!(
+            "this is a zip archive, as an XLSX workbook is: give a workbook as a file named .xlsx"
+        ));
     }
     String::from_utf8(bytes)
         .map_err(|e| anyhow!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))

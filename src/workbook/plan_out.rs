@@ -13,6 +13,8 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 enum Out {
     Text(String),
     Number(f64),
+    /// A fraction shown as a percentage (0.12 reads 12.0%).
+    Percent(f64),
     Empty,
 }
 
@@ -28,9 +30,18 @@ fn n(x: f64) -> Out {
     }
 }
 
+fn pct(x: f64) -> Out {
+    if x.is_finite() {
+        Out::Percent(x)
+    } else {
+        Out::Empty
+    }
+}
+
 struct Formats {
     header: Format,
     number: Format,
+    percent: Format,
 }
 
 fn formats() -> Formats {
@@ -38,6 +49,7 @@ fn formats() -> Formats {
         header: Format::new().set_bold(),
         // Thousands grouped, two decimals; tiny prices stay visible in the cell's value.
         number: Format::new().set_num_format("#,##0.00"),
+        percent: Format::new().set_num_format("0.0%"),
     }
 }
 
@@ -61,6 +73,9 @@ fn table(
                 }
                 Out::Number(x) => {
                     sheet.write_number_with_format(r, c, *x, &f.number)?;
+                }
+                Out::Percent(x) => {
+                    sheet.write_number_with_format(r, c, *x, &f.percent)?;
                 }
                 Out::Empty => {}
             }
@@ -89,36 +104,51 @@ fn change_word(change: Change) -> &'static str {
 }
 
 fn summary_rows(scenario: &Scenario, plan: &Plan) -> Vec<Vec<Out>> {
+    let planned = plan.status != Status::Infeasible;
+    // Without a plan there is no objective, value or gain to show, only the status quo.
+    let if_planned = |x: f64| if planned { n(x) } else { Out::Empty };
     let mut rows = vec![
         vec![t("scenario"), t(scenario.name.clone())],
         vec![t("status"), t(status_word(plan.status))],
-        vec![t("objective (value less move cost)"), n(plan.objective)],
-        vec![t("value"), n(plan.value)],
-        vec![t("move cost"), n(plan.move_cost)],
+        vec![
+            t("objective (value less move cost)"),
+            if_planned(plan.objective),
+        ],
+        vec![t("value"), if_planned(plan.value)],
+        vec![t("move cost"), if_planned(plan.move_cost)],
         vec![t("status quo value"), n(plan.baseline.value)],
         vec![
             t("gain over the status quo"),
-            n(plan.objective - plan.baseline.value),
+            if_planned(plan.objective - plan.baseline.value),
         ],
         vec![t("solver"), t(plan.solver.name.clone())],
-        vec![t("bound"), n(plan.solver.bound)],
-        vec![t("gap (relative)"), n(plan.solver.gap)],
+        vec![t("bound"), if_planned(plan.solver.bound)],
+        vec![
+            t("gap"),
+            if planned {
+                pct(plan.solver.gap)
+            } else {
+                Out::Empty
+            },
+        ],
         vec![t("solve seconds"), n(plan.solver.seconds)],
     ];
-    match plan.bottlenecks.first() {
-        Some(top) => rows.push(vec![t("bottleneck"), t(bottleneck_sentence(scenario, top))]),
-        None => rows.push(vec![t("bottleneck"), t("none: no capacity binds")]),
-    }
+    let bottleneck = match plan.bottlenecks.first() {
+        _ if !planned => "not priced: no plan exists".to_string(),
+        Some(top) => bottleneck_sentence(scenario, top),
+        None => "none: no capacity binds".to_string(),
+    };
+    rows.push(vec![t("bottleneck"), t(bottleneck)]);
     if !plan.baseline.feasible {
         rows.push(vec![
             t("the status quo breaks"),
             t(plan.baseline.violations.join("; ")),
         ]);
     }
-    if plan.status == Status::Infeasible {
+    if !planned {
         rows.push(vec![
             t("no plan exists"),
-            t("see the diagnosis sheet: what to relax, and by how much"),
+            t("see the diagnosis sheet: what to relax, and by how much; the other sheets show the status quo"),
         ]);
     }
     rows
@@ -358,8 +388,14 @@ pub fn comparison_xlsx(base: &Scenario, comparison: &Comparison) -> Result<Vec<u
                     .to_string(),
                     |p| status_word(p.status).to_string(),
                 );
+                let infeasible = v
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.status == Status::Infeasible);
                 let problem = if !v.error.is_empty() {
                     v.error.clone()
+                } else if infeasible {
+                    format!("no plan exists: see v{} diagnosis", k + 1)
                 } else {
                     v.violations
                         .iter()
@@ -367,14 +403,16 @@ pub fn comparison_xlsx(base: &Scenario, comparison: &Comparison) -> Result<Vec<u
                         .collect::<Vec<_>>()
                         .join("; ")
                 };
+                // An infeasible variant has no objective to compare, only a diagnosis.
+                let number = |x: f64| if infeasible { Out::Empty } else { n(x) };
                 vec![
                     t(format!("v{}", k + 1)),
                     t(v.name.clone()),
                     t(status),
-                    n(v.plan.as_ref().map_or(f64::NAN, |p| p.objective)),
-                    n(v.delta_objective),
-                    n(v.delta_value),
-                    n(v.delta_move_cost),
+                    number(v.plan.as_ref().map_or(f64::NAN, |p| p.objective)),
+                    number(v.delta_objective),
+                    number(v.delta_value),
+                    number(v.delta_move_cost),
                     t(problem),
                 ]
             })

@@ -67,10 +67,12 @@ impl<'a> Reader<'a> {
     }
 
     fn table(&mut self, name: &str, required: bool) -> Option<&'a Table> {
+        // A sheet with nothing in it (a cleared optional sheet, an empty CSV file) is
+        // as good as absent.
         let found = self
             .tables
             .iter()
-            .find(|t| t.sheet.eq_ignore_ascii_case(name));
+            .find(|t| t.sheet.eq_ignore_ascii_case(name) && !t.is_blank());
         if found.is_none() && required {
             self.problem(
                 format!("{name}!A1"),
@@ -85,8 +87,7 @@ impl<'a> Reader<'a> {
     /// headers the sheet takes (the rest are reported).
     fn sheet(&mut self, table: &'a Table, known: &dyn Fn(&str) -> bool) -> Sheet<'a> {
         let mut columns = BTreeMap::new();
-        let header = table.rows.first().cloned().unwrap_or_default();
-        for (col, cell) in header.iter().enumerate() {
+        for (col, cell) in table.row(0) {
             let at = table.reference(0, col);
             let name = match cell {
                 Cell::Empty => continue,
@@ -108,19 +109,30 @@ impl<'a> Reader<'a> {
                 );
             }
         }
+        // A value under no header would be dropped without a word: refuse it.
+        let headed: Vec<usize> = table.row(0).map(|(c, _)| c).collect();
+        for row in table.data_rows() {
+            if let Some((col, _)) = table.row(row).find(|(c, _)| !headed.contains(c)) {
+                self.problem(
+                    table.reference(row, col),
+                    &table.sheet,
+                    "a value in a column without a header: name the column in row 1, or \
+                     move the value",
+                );
+            }
+        }
         Sheet { table, columns }
     }
 
     /// Data rows (after the header) that have anything in them.
     fn rows(table: &Table) -> Vec<usize> {
-        (1..table.rows.len())
-            .filter(|&r| table.rows[r].iter().any(|c| *c != Cell::Empty))
-            .collect()
+        table.data_rows()
     }
 
     fn require(&mut self, sheet: &Sheet, column: &str) {
-        if !sheet.columns.contains_key(&column.to_lowercase()) {
-            let col = sheet.table.rows.first().map_or(0, Vec::len);
+        // A nameless period or resource is reported where it is defined.
+        if !column.trim().is_empty() && !sheet.columns.contains_key(&column.to_lowercase()) {
+            let col = sheet.table.row(0).map(|(c, _)| c + 1).last().unwrap_or(0);
             self.problem(
                 sheet.table.reference(0, col),
                 &sheet.table.sheet,
@@ -143,13 +155,19 @@ impl<'a> Reader<'a> {
         Some((sheet.table.cell(row, col), reference))
     }
 
+    /// An id or a reference (trimmed: a trailing blank is never meant).
     fn text(&mut self, sheet: &Sheet<'a>, row: usize, column: &str, path: &str) -> String {
+        self.label(sheet, row, column, path).trim().to_string()
+    }
+
+    /// A label for people (a name, a unit, an owner), exactly as written.
+    fn label(&mut self, sheet: &Sheet<'a>, row: usize, column: &str, path: &str) -> String {
         let Some((cell, reference)) = self.at(sheet, row, column, path) else {
             return String::new();
         };
         match cell {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.trim().to_string(),
+            Cell::Text(s) => s.clone(),
             Cell::Number(x) => x.to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Cell::Unreadable(why) => {
@@ -239,7 +257,20 @@ pub fn scenario(tables: &[Table]) -> Result<Located, Vec<Problem>> {
         cells: BTreeMap::new(),
         tables,
     };
-    for table in tables {
+    for (k, table) in tables.iter().enumerate() {
+        if let Some(first) = tables[..k]
+            .iter()
+            .find(|t| t.sheet.eq_ignore_ascii_case(&table.sheet))
+        {
+            r.problem(
+                format!("{}!A1", table.sheet),
+                "",
+                format!(
+                    "`{}` and `{}` are the same sheet: keep one",
+                    first.sheet, table.sheet
+                ),
+            );
+        }
         let name = table.sheet.to_lowercase();
         if !SHEETS.contains(&name.as_str()) && !table.sheet.starts_with('_') {
             r.problem(
@@ -311,8 +342,8 @@ fn resources(r: &mut Reader, periods: &[Period]) -> Vec<Resource> {
         let field = |f: &str| format!("{path}.{f}");
         let mut resource = Resource {
             id: r.text(&sheet, row, "id", &field("id")),
-            name: r.text(&sheet, row, "name", &field("name")),
-            unit: r.text(&sheet, row, "unit", &field("unit")),
+            name: r.label(&sheet, row, "name", &field("name")),
+            unit: r.label(&sheet, row, "unit", &field("unit")),
             reserve_min: r.number(&sheet, row, "reserveMin", &field("reserveMin")),
             move_cost: r.number(&sheet, row, "moveCost", &field("moveCost")),
             max_churn: r.number(&sheet, row, "maxChurn", &field("maxChurn")),
@@ -333,14 +364,24 @@ fn resources(r: &mut Reader, periods: &[Period]) -> Vec<Resource> {
         } else if filled == 1 && given[0].is_some() {
             vec![given[0].unwrap_or_default()]
         } else {
-            let t = given.iter().position(Option::is_none).unwrap_or(0);
-            let cell = r.cell_of_path(&format!("{path}.capacity[{t}]"));
-            r.problem(
-                cell,
-                &format!("{path}.capacity[{t}]"),
-                "no capacity for this period: give every period's capacity, or only the \
-                 first period's (the same in every period)",
-            );
+            // The first period whose cell is really empty (not refused already, not
+            // in a missing column, which is reported as such).
+            let empty = periods.iter().enumerate().find(|(t, period)| {
+                given[*t].is_none()
+                    && sheet
+                        .columns
+                        .get(&period.id.to_lowercase())
+                        .is_some_and(|&col| *table.cell(row, col) == super::table::Cell::Empty)
+            });
+            if let Some((t, _)) = empty {
+                let cell = r.cell_of_path(&format!("{path}.capacity[{t}]"));
+                r.problem(
+                    cell,
+                    &format!("{path}.capacity[{t}]"),
+                    "no capacity for this period: give every period's capacity, or only \
+                     the first period's (the same in every period)",
+                );
+            }
             Vec::new()
         };
         out.push(resource);
@@ -366,6 +407,10 @@ fn initiatives(r: &mut Reader, resources: &[Resource]) -> Vec<Initiative> {
     };
     let sheet = r.sheet(table, &known);
     r.require(&sheet, "id");
+    // A deleted resource column would drop that requirement from every initiative.
+    for resource in resources {
+        r.require(&sheet, &resource.id);
+    }
     let segments = sheet
         .columns
         .keys()
@@ -402,8 +447,8 @@ fn initiatives(r: &mut Reader, resources: &[Resource]) -> Vec<Initiative> {
         }
         let mut initiative = Initiative {
             id: r.text(&sheet, row, "id", &field("id")),
-            name: r.text(&sheet, row, "name", &field("name")),
-            owner: r.text(&sheet, row, "owner", &field("owner")),
+            name: r.label(&sheet, row, "name", &field("name")),
+            owner: r.label(&sheet, row, "owner", &field("owner")),
             kind,
             current: r
                 .number(&sheet, row, "current", &field("current"))
@@ -561,7 +606,7 @@ fn policy(r: &mut Reader) -> (String, Policy) {
             }
         };
         match key.as_str() {
-            "name" => name = r.text(&sheet, row, "value", &path),
+            "name" => name = r.label(&sheet, row, "value", &path),
             "solver" => policy.solver = r.text(&sheet, row, "value", &path),
             "tiertolerance" => policy.tier_tolerance = r.number(&sheet, row, "value", &path),
             "timelimitseconds" => policy.time_limit_seconds = r.number(&sheet, row, "value", &path),

@@ -21,6 +21,53 @@ fn header(names: &[String]) -> Vec<Cell> {
     names.iter().map(|n| Cell::Text(n.clone())).collect()
 }
 
+/// Ids the format would read back as something else: with blanks around them
+/// (trimmed on reading), or equal but for case where they name columns (headers are
+/// matched without regard to case).
+fn ids_a_sheet_can_hold(scenario: &Scenario) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut check = |list: &str, ids: Vec<&str>, columns: bool| {
+        for (k, id) in ids.iter().enumerate() {
+            if id.trim() != *id {
+                problems.push(Problem::at(
+                    list,
+                    &format!("{list}[{k}].id"),
+                    format!("`{id}` has blanks around it, which a sheet would not keep"),
+                ));
+            }
+            if columns {
+                if let Some(j) = ids[..k].iter().position(|o| o.eq_ignore_ascii_case(id)) {
+                    problems.push(Problem::at(
+                        list,
+                        &format!("{list}[{k}].id"),
+                        format!(
+                            "`{id}` and `{}` differ only in case, and name columns that \
+                             a sheet could not tell apart",
+                            ids[j]
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    check(
+        "periods",
+        scenario.periods.iter().map(|p| p.id.as_str()).collect(),
+        true,
+    );
+    check(
+        "resources",
+        scenario.resources.iter().map(|r| r.id.as_str()).collect(),
+        true,
+    );
+    check(
+        "initiatives",
+        scenario.initiatives.iter().map(|i| i.id.as_str()).collect(),
+        false,
+    );
+    problems
+}
+
 /// The scenario's tables: periods, resources, initiatives, groups, dependencies,
 /// policy (the last three only when they hold something).
 ///
@@ -29,10 +76,10 @@ fn header(names: &[String]) -> Vec<Cell> {
 /// of periods, a period named like a resource field, a resource named like an
 /// initiative field, an id with a comma in a group's list.
 pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let periods = Table {
-        sheet: "periods".into(),
-        rows: std::iter::once(header(&["id".into(), "weight".into()]))
+    let mut problems = ids_a_sheet_can_hold(scenario);
+    let periods = Table::from_rows(
+        "periods",
+        std::iter::once(header(&["id".into(), "weight".into()]))
             .chain(
                 scenario
                     .periods
@@ -40,7 +87,7 @@ pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
                     .map(|p| vec![text(&p.id), number(p.weight)]),
             )
             .collect(),
-    };
+    );
 
     let mut columns: Vec<String> = super::RESOURCE_FIELDS
         .iter()
@@ -160,25 +207,19 @@ pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
 
     let mut tables = vec![
         periods,
-        Table {
-            sheet: "resources".into(),
-            rows: resources,
-        },
-        Table {
-            sheet: "initiatives".into(),
-            rows: initiatives,
-        },
+        Table::from_rows("resources", resources),
+        Table::from_rows("initiatives", initiatives),
     ];
     if !scenario.groups.is_empty() {
         let mut rows = vec![header(
             &["id", "resource", "initiatives", "min", "max"].map(String::from),
         )];
         for (g, group) in scenario.groups.iter().enumerate() {
-            if let Some(id) = group.initiatives.iter().find(|id| id.contains(',')) {
+            if let Some(id) = group.initiatives.iter().find(|id| id.contains([',', ';'])) {
                 problems.push(Problem::at(
                     "groups",
                     &format!("groups[{g}].initiatives"),
-                    format!("`{id}` has a comma, which separates ids in the cell"),
+                    format!("`{id}` has a comma or semicolon, which separate ids in the cell"),
                 ));
             }
             rows.push(vec![
@@ -189,10 +230,7 @@ pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
                 number(group.max),
             ]);
         }
-        tables.push(Table {
-            sheet: "groups".into(),
-            rows,
-        });
+        tables.push(Table::from_rows("groups", rows));
     }
     if !scenario.dependencies.is_empty() {
         let mut rows = vec![header(
@@ -205,10 +243,7 @@ pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
                 number(d.ratio),
             ]);
         }
-        tables.push(Table {
-            sheet: "dependencies".into(),
-            rows,
-        });
+        tables.push(Table::from_rows("dependencies", rows));
     }
     let policy = &scenario.policy;
     let mut rows = vec![header(&["setting", "value"].map(String::from))];
@@ -223,10 +258,7 @@ pub fn tables(scenario: &Scenario) -> Result<Vec<Table>, Vec<Problem>> {
     setting("solver", text(&policy.solver));
     setting("mipGap", number(policy.mip_gap));
     if rows.len() > 1 {
-        tables.push(Table {
-            sheet: "policy".into(),
-            rows,
-        });
+        tables.push(Table::from_rows("policy", rows));
     }
     if problems.is_empty() {
         Ok(tables)

@@ -6,101 +6,116 @@ use super::table::{reference, Cell, Table};
 use super::Problem;
 use std::io::Cursor;
 
-/// The sheets of an XLSX workbook, in the workbook's order.
+/// The sheets of an XLSX workbook, in the workbook's order, read cell by cell (never
+/// as a grid: one value in a sheet's far corner must not cost the grid up to it).
 ///
 /// # Errors
 /// A file that is not an XLSX workbook, or a sheet that cannot be read, as a problem
 /// naming the workbook or the sheet.
 pub fn xlsx_tables(bytes: &[u8]) -> Result<Vec<Table>, Vec<Problem>> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
     let whole = |message: String| vec![Problem::at("workbook", "", message)];
+    if !bytes.starts_with(b"PK") {
+        return Err(whole(
+            "not an XLSX workbook: an .xlsx file is a zip archive, and this one is not \
+             (a CSV scenario is a folder of CSV files; .xls and .ods must be saved as .xlsx)"
+                .into(),
+        ));
+    }
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| whole(format!("not a readable XLSX workbook: {e}")))?;
     let mut tables = Vec::new();
     for sheet in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&sheet).map_err(|e| {
+        let unreadable = |e: calamine::XlsxError| {
             vec![Problem::at(
                 &reference(&sheet, 0, 0),
                 "",
                 format!("cannot be read: {e}"),
             )]
-        })?;
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
-        fn put(rows: &mut Vec<Vec<Cell>>, row: usize, col: usize, cell: Cell) {
-            if rows.len() <= row {
-                rows.resize(row + 1, Vec::new());
-            }
-            if rows[row].len() <= col {
-                rows[row].resize(col + 1, Cell::Empty);
-            }
-            rows[row][col] = cell;
-        }
-        if let Some((r0, c0)) = range.start() {
-            for (r, c, value) in range.cells() {
-                let cell = match value {
-                    Data::Empty => continue,
-                    Data::Int(i) => Cell::Number(*i as f64),
-                    Data::Float(x) => Cell::Number(*x),
-                    Data::String(s) if s.trim().is_empty() => continue,
-                    Data::String(s) => Cell::Text(s.clone()),
-                    Data::Bool(b) => Cell::Bool(*b),
-                    Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
-                        Cell::Unreadable("a date or time, where a number or text belongs".into())
+        };
+        let mut table = Table::new(&sheet);
+        // Cells holding text that is only blanks: empty to the reader, but a value (a
+        // formula's computed "" is one).
+        let mut blank_text = std::collections::BTreeSet::new();
+        {
+            let mut cells = workbook
+                .worksheet_cells_reader(&sheet)
+                .map_err(unreadable)?;
+            while let Some(found) = cells.next_cell().map_err(unreadable)? {
+                let (r, c) = found.get_position();
+                let at = (r as usize, c as usize);
+                let text = |s: &str| {
+                    if s.trim().is_empty() {
+                        None
+                    } else {
+                        Some(Cell::Text(s.to_string()))
                     }
-                    Data::Error(e) => Cell::Unreadable(format!("the error value {e}")),
                 };
-                put(&mut rows, r0 as usize + r, c0 as usize + c, cell);
-            }
-        }
-        // A formula whose result the file does not hold reads as empty: never a silent
-        // zero or blank.
-        if let Ok(formulas) = workbook.worksheet_formula(&sheet) {
-            if let Some((r0, c0)) = formulas.start() {
-                for (r, c, formula) in formulas.cells() {
-                    let (row, col) = (r0 as usize + r, c0 as usize + c);
-                    let empty = rows
-                        .get(row)
-                        .and_then(|x| x.get(col))
-                        .is_none_or(|x| *x == Cell::Empty);
-                    if !formula.is_empty() && empty {
-                        put(
-                            &mut rows,
-                            row,
-                            col,
-                            Cell::Unreadable(format!(
-                                "the formula ={formula} has no computed value in the file \
-                                 (open and save the workbook in a spreadsheet program)"
-                            )),
-                        );
+                let cell = match found.get_value() {
+                    DataRef::Empty => continue,
+                    DataRef::Int(i) => Some(Cell::Number(*i as f64)),
+                    DataRef::Float(x) => Some(Cell::Number(*x)),
+                    DataRef::String(s) => text(s),
+                    DataRef::SharedString(s) => text(s),
+                    DataRef::Bool(b) => Some(Cell::Bool(*b)),
+                    DataRef::DateTime(_) | DataRef::DateTimeIso(_) | DataRef::DurationIso(_) => {
+                        Some(Cell::Unreadable(
+                            "a date or time, where a number or text belongs".into(),
+                        ))
+                    }
+                    DataRef::Error(e) => Some(Cell::Unreadable(format!("the error value {e}"))),
+                };
+                match cell {
+                    Some(cell) => table.set(at.0, at.1, cell),
+                    None => {
+                        blank_text.insert(at);
                     }
                 }
             }
         }
-        let merged = workbook.merge_cells_by_sheet_name(&sheet).map_err(|e| {
-            vec![Problem::at(
-                &reference(&sheet, 0, 0),
-                "",
-                format!("its merged cells cannot be read: {e}"),
-            )]
-        })?;
+        // A formula whose result the file does not hold reads as empty: never a silent
+        // zero or blank.
+        {
+            let mut formulas = workbook
+                .worksheet_cells_reader(&sheet)
+                .map_err(unreadable)?;
+            while let Some(found) = formulas.next_formula().map_err(unreadable)? {
+                let (r, c) = found.get_position();
+                let at = (r as usize, c as usize);
+                let formula = found.get_value();
+                if !formula.is_empty()
+                    && *table.cell(at.0, at.1) == Cell::Empty
+                    && !blank_text.contains(&at)
+                {
+                    table.set(
+                        at.0,
+                        at.1,
+                        Cell::Unreadable(format!(
+                            "the formula ={formula} has no computed value in the file \
+                             (open and save the workbook in a spreadsheet program)"
+                        )),
+                    );
+                }
+            }
+        }
+        let merged = workbook
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(unreadable)?;
         for region in &merged {
             let (top, left) = (region.start.0 as usize, region.start.1 as usize);
             let (bottom, right) = (region.end.0 as usize, region.end.1 as usize);
             let span = format!(
-                "{}:{}",
-                reference(&sheet, top, left)
-                    .split('!')
-                    .nth(1)
-                    .unwrap_or_default(),
-                reference(&sheet, bottom, right)
-                    .split('!')
-                    .nth(1)
-                    .unwrap_or_default()
+                "{}{}:{}{}",
+                super::table::column_letters(left),
+                top + 1,
+                super::table::column_letters(right),
+                bottom + 1
             );
-            for row in top..=bottom {
-                for col in left..=right {
-                    put(
-                        &mut rows,
+            // Only the merged region's first cell (its value) and the cells of the
+            // table's rows matter; a merged banner far away still is one problem.
+            for row in top..=bottom.min(top + 1000) {
+                for col in left..=right.min(left + 100) {
+                    table.set(
                         row,
                         col,
                         Cell::Unreadable(format!(
@@ -111,10 +126,7 @@ pub fn xlsx_tables(bytes: &[u8]) -> Result<Vec<Table>, Vec<Problem>> {
                 }
             }
         }
-        tables.push(Table {
-            sheet: sheet.clone(),
-            rows,
-        });
+        tables.push(table);
     }
     Ok(tables)
 }
@@ -123,40 +135,86 @@ pub fn xlsx_tables(bytes: &[u8]) -> Result<Vec<Table>, Vec<Problem>> {
 /// numbers and truth values from text). A UTF-8 byte order mark is skipped.
 ///
 /// # Errors
-/// Text that is not CSV, with its line.
+/// Text that is not CSV, with its line: a quote that never closes (it would swallow
+/// the rest of the file), or a file separated by semicolons or tabs.
 pub fn csv_table(sheet: &str, text: &str) -> Result<Table, Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let file = format!("{sheet}.csv");
+    if let Some(line) = unclosed_quote(text) {
+        return Err(Problem::at(
+            &format!("{sheet}!line {line}"),
+            "",
+            format!("{file}: a quote opened on line {line} never closes, so the rest of the file would be one cell"),
+        ));
+    }
+    let first = text.lines().next().unwrap_or_default();
+    if !first.contains(',') && (first.contains(';') || first.contains('\t')) {
+        return Err(Problem::at(
+            &format!("{sheet}!A1"),
+            "",
+            format!(
+                "{file} is separated by {}: Fluidity reads CSV separated by commas \
+                 (in a spreadsheet, save as \"CSV UTF-8 (comma delimited)\")",
+                if first.contains(';') {
+                    "semicolons"
+                } else {
+                    "tabs"
+                }
+            ),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
+    let mut table = Table::new(sheet);
+    for (r, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             Problem::at(
-                &format!("{sheet}.csv line {line}"),
+                &format!("{sheet}!line {line}"),
                 "",
-                format!("not CSV: {e}"),
+                format!("{file} is not CSV: {e}"),
             )
         })?;
-        rows.push(
-            record
-                .iter()
-                .map(|s| {
-                    if s.trim().is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        );
+        for (c, value) in record.iter().enumerate() {
+            if !value.trim().is_empty() {
+                table.set(r, c, Cell::Text(value.to_string()));
+            }
+        }
     }
-    Ok(Table {
-        sheet: sheet.to_string(),
-        rows,
-    })
+    Ok(table)
+}
+
+/// The line on which a quoted field opens that never closes, if one does. Quotes
+/// inside an unquoted field (`5" screen`) are text, as the CSV reader takes them.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    #[derive(PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut at, mut line, mut opened) = (At::FieldStart, 1, 0);
+    for ch in text.chars() {
+        if ch == '\n' {
+            line += 1;
+        }
+        at = match (at, ch) {
+            (At::Quoted, '"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::FieldStart, '"') => {
+                opened = line;
+                At::Quoted
+            }
+            (At::QuoteInQuoted, '"') => At::Quoted,
+            (_, ',' | '\n') => At::FieldStart,
+            (At::FieldStart, '\r') => At::FieldStart,
+            _ => At::Unquoted,
+        };
+    }
+    (at == At::Quoted).then_some(opened)
 }
 
 /// Tables as an XLSX workbook: bold frozen header rows, columns wide enough for their
@@ -177,7 +235,7 @@ pub fn xlsx_bytes(tables: &[Table]) -> Result<Vec<u8>, Problem> {
     for table in tables {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&table.sheet).map_err(failed)?;
-        for (r, row) in table.rows.iter().enumerate() {
+        for (r, row) in table.rows().iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
                 match cell {
@@ -212,7 +270,7 @@ pub fn csv_text(table: &Table) -> String {
         .flexible(true)
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    for row in &table.rows {
+    for row in &table.rows() {
         let cells: Vec<String> = row
             .iter()
             .map(|cell| match cell {

@@ -3,6 +3,8 @@
 //! text, a truth value, empty, or unreadable with the reason (a formula without a
 //! cached value, an error value, part of merged cells).
 
+use std::collections::BTreeMap;
+
 /// One cell's content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -18,22 +20,86 @@ pub enum Cell {
     Unreadable(String),
 }
 
-/// One sheet of a workbook, or one CSV file of a folder.
+/// One sheet of a workbook, or one CSV file of a folder: its non-empty cells by
+/// place, so a stray value far from the table costs one entry, not a grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The sheet's name (a CSV file's stem).
     pub sheet: String,
-    /// Rows of cells, each at its place in the sheet.
-    pub rows: Vec<Vec<Cell>>,
+    cells: BTreeMap<(usize, usize), Cell>,
 }
 
 impl Table {
-    /// The cell at (`row`, `col`), 0-based; empty beyond the used area.
+    /// A sheet with nothing in it.
+    pub fn new(sheet: &str) -> Table {
+        Table {
+            sheet: sheet.to_string(),
+            cells: BTreeMap::new(),
+        }
+    }
+
+    /// A sheet from rows of cells, row 0 first.
+    pub fn from_rows(sheet: &str, rows: Vec<Vec<Cell>>) -> Table {
+        let mut table = Table::new(sheet);
+        for (r, row) in rows.into_iter().enumerate() {
+            for (c, cell) in row.into_iter().enumerate() {
+                table.set(r, c, cell);
+            }
+        }
+        table
+    }
+
+    /// Puts `cell` at (`row`, `col`), 0-based; an empty cell clears the place.
+    pub fn set(&mut self, row: usize, col: usize, cell: Cell) {
+        if cell == Cell::Empty {
+            self.cells.remove(&(row, col));
+        } else {
+            self.cells.insert((row, col), cell);
+        }
+    }
+
+    /// The cell at (`row`, `col`), 0-based; empty where nothing is.
     pub fn cell(&self, row: usize, col: usize) -> &Cell {
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(col))
-            .unwrap_or(&Cell::Empty)
+        self.cells.get(&(row, col)).unwrap_or(&Cell::Empty)
+    }
+
+    /// The non-empty cells of `row`, by column.
+    pub fn row(&self, row: usize) -> impl Iterator<Item = (usize, &Cell)> {
+        self.cells
+            .range((row, 0)..=(row, usize::MAX))
+            .map(|((_, c), cell)| (*c, cell))
+    }
+
+    /// The rows after the header (row 0) that hold anything, in order.
+    pub fn data_rows(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .cells
+            .keys()
+            .map(|(r, _)| *r)
+            .filter(|r| *r > 0)
+            .collect();
+        rows.dedup();
+        rows
+    }
+
+    /// Whether the sheet holds nothing at all.
+    pub fn is_blank(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Every cell, row by row, as dense rows up to the last non-empty cell of each
+    /// (for writing the small tables this crate makes).
+    pub fn rows(&self) -> Vec<Vec<Cell>> {
+        let height = self.cells.keys().map(|(r, _)| r + 1).max().unwrap_or(0);
+        let mut rows = vec![Vec::new(); height];
+        for ((r, c), cell) in &self.cells {
+            let row = &mut rows[*r];
+            if row.len() <= *c {
+                row.resize(*c + 1, Cell::Empty);
+            }
+            row[*c] = cell.clone();
+        }
+        rows
     }
 
     /// `sheet!A1` for the 0-based (`row`, `col`).

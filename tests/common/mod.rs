@@ -28,6 +28,47 @@ pub fn spawn_server(args: &[&str], log_level: Option<&str>) -> (Child, String) {
     (child, addr)
 }
 
+/// Starts `fluidity serve --addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 EXTRA...` and
+/// reads its two address lines: (the server, its gRPC address, its metrics address).
+/// Its stdout is kept drained, so it never writes into a closed pipe.
+pub fn spawn_server_with_metrics(extra: &[&str]) -> (Child, String, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = |prefix: &str| {
+        let line = lines.next().unwrap().unwrap();
+        line.strip_prefix(prefix).expect(prefix).to_string()
+    };
+    let addr = next("listening on ");
+    let metrics = next("metrics on ");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr, metrics)
+}
+
+/// The whole HTTP answer (status line, headers, body) of `GET /metrics` at `addr`.
+pub fn metrics_text(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
+}
+
 /// A TCP proxy on a loopback port in front of `server`, counting the connections
 /// made through it: what a test reads to see connections opened or replaced.
 pub async fn counting_proxy(

@@ -4,12 +4,9 @@
 //! scenarios for a batch to spread over them.
 
 use fluidity_solvers::generate::{generate, Shape};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
-
-use super::BIN;
 
 /// One `fluidity serve` with its gRPC and metrics addresses.
 pub struct Replica {
@@ -23,29 +20,7 @@ pub struct Replica {
 impl Replica {
     /// Starts `fluidity serve` on free loopback ports with `extra` flags.
     pub fn start(extra: &[&str]) -> Replica {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--metrics-addr",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut next = |prefix: &str| {
-            let line = lines.next().unwrap().unwrap();
-            line.strip_prefix(prefix).expect(prefix).to_string()
-        };
-        let addr = next("listening on ");
-        let metrics = next("metrics on ");
-        // Keep reading stdout so the server never writes into a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let (child, addr, metrics) = crate::common::spawn_server_with_metrics(extra);
         Replica {
             child,
             addr,
@@ -66,15 +41,7 @@ impl Replica {
 
     /// Its `/metrics` text.
     pub fn metrics(&self) -> String {
-        let mut stream = std::net::TcpStream::connect(&self.metrics).unwrap();
-        write!(
-            stream,
-            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        text
+        crate::common::metrics_text(&self.metrics)
     }
 
     /// Plan calls it answered OK so far.

@@ -7,7 +7,7 @@ use fluidity_solvers::whatif::compare::compare;
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: CompareArgs) -> Result<Exit> {
-    args.output.check("compare", true)?;
+    let format = args.output.check("compare", true)?;
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let mut variants = Vec::new();
@@ -31,7 +31,7 @@ pub fn run(args: CompareArgs) -> Result<Exit> {
         PlanError::Invalid(invalid) => anyhow!("{}", render::invalid(&name, &invalid)),
         other => anyhow!("cannot plan {name}: {other}"),
     })?;
-    let text = match args.output.format {
+    let text = match format {
         ResultFormat::Json => render::json(&comparison),
         ResultFormat::Text => render::comparison(&name, &comparison),
         ResultFormat::Xlsx => {

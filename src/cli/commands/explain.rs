@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
 pub fn run(args: ExplainArgs) -> Result<Exit> {
-    args.output.check("explain", false)?;
+    let format = args.output.check("explain", false)?;
     let scenario = input::read_scenario(&args.file)?;
     let name = input::display_name(&args.file);
     let options = PlanOptions {
@@ -50,7 +50,7 @@ pub fn run(args: ExplainArgs) -> Result<Exit> {
         ExplainError::UnknownInitiatives(_) => anyhow!("{e} in {name} (--initiative)"),
         ExplainError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
     })?;
-    let text = match args.output.format {
+    let text = match format {
         ResultFormat::Json => render::json(&explanation),
         ResultFormat::Text => render::explanation(&name, &scenario, &explanation),
         ResultFormat::Xlsx => return Err(anyhow!("--format xlsx is for plan and compare")),

@@ -9,7 +9,7 @@ use fluidity::client::{self, RemoteError};
 use fluidity_solvers::{plan, InvalidScenario, PlanError, PlanOptions, Status};
 
 pub fn run(args: PlanArgs) -> Result<Exit> {
-    args.output.check("plan", true)?;
+    let format = args.output.check("plan", true)?;
     let mut scenario = input::read_scenario(&args.file)?;
     if let Some(solver) = args.solver {
         scenario.policy.solver = solver;
@@ -50,7 +50,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
             .block_on(client::plan(&endpoint, &scenario))
             .map_err(|e| remote_error(&name, e))?,
     };
-    match args.output.format {
+    match format {
         ResultFormat::Json => output::write(args.output.out.as_deref(), &render::json(&plan))?,
         ResultFormat::Text => {
             output::write(args.output.out.as_deref(), &render::plan(&scenario, &plan))?

@@ -7,7 +7,7 @@ use fluidity_solvers::whatif::sweep::{sweep, Parameter, SweepError};
 use fluidity_solvers::{PlanError, PlanOptions};
 
 pub fn run(args: SweepArgs) -> Result<Exit> {
-    args.output.check("sweep", false)?;
+    let format = args.output.check("sweep", false)?;
     let base = input::read_scenario(&args.base)?;
     let name = input::display_name(&args.base);
     let (parameter, values) = if args.factors.is_empty() {
@@ -31,7 +31,7 @@ pub fn run(args: SweepArgs) -> Result<Exit> {
             }
             SweepError::Plan(other) => anyhow!("cannot plan {name}: {other}"),
         })?;
-    let text = match args.output.format {
+    let text = match format {
         ResultFormat::Json => render::json(&frontier),
         ResultFormat::Text => render::frontier(&name, &frontier),
         ResultFormat::Xlsx => return Err(anyhow!("--format xlsx is for plan and compare")),
