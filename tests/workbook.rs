@@ -413,11 +413,7 @@ fn a_csv_folder_with_text_in_a_number_cell_is_refused_with_its_cell() {
 
 #[test]
 fn a_file_that_is_not_a_workbook_is_refused_plainly() {
-    refused(
-        "not-xlsx",
-        b"name,value\n",
-        &["not an XLSX workbook"],
-    );
+    refused("not-xlsx", b"name,value\n", &["not an XLSX workbook"]);
 }
 
 #[test]
