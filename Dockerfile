@@ -22,7 +22,9 @@ COPY --from=build /src/target/release/fluidity /usr/local/bin/fluidity
 USER 10001
 # gRPC, and Prometheus metrics.
 EXPOSE 50051 9090
-# No gRPC tool is in the image: the binary asks itself (grpc.health.v1).
+# No gRPC tool is in the image: the binary asks itself (grpc.health.v1). Serving
+# with --tls-cert, override it with an https:// URL whose name the certificate holds
+# (and --ca), or probe http://HOST:9090/healthz from outside as Kubernetes does.
 HEALTHCHECK --interval=10s --timeout=5s --retries=3 \
   CMD ["fluidity", "health", "--server", "http://127.0.0.1:50051", "--timeout", "4"]
 ENTRYPOINT ["fluidity"]

@@ -18,13 +18,17 @@ mod stores;
 use common::BIN;
 use fluidity::client::lifecycle::LifecycleClient;
 use fluidity::client::Endpoint;
-use replicas::{generated_folder, kill_mid_call, summary, Replica, SCENARIOS};
+use replicas::{end_mid_call, generated_folder, summary, Replica, SCENARIOS};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "scale-out-token-0123456789";
+
+/// Longer than any batch here takes (a hung replica costs a call about 20 s, the
+/// client's keepalive): past it the batch counts as hung and is killed.
+const BATCH_LIMIT: Duration = Duration::from_secs(300);
 
 fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
@@ -52,6 +56,18 @@ fn batch_killing(
     retries: u32,
     fleet: &mut [Replica],
     victim: usize,
+) -> Run {
+    batch_ending(dir, server, retries, fleet, victim, Replica::kill)
+}
+
+/// As [`batch_killing`], with `end` what happens to the victim mid-call.
+fn batch_ending(
+    dir: &Path,
+    server: &str,
+    retries: u32,
+    fleet: &mut [Replica],
+    victim: usize,
+    end: fn(&mut Replica),
 ) -> Run {
     let input = dir.join("in");
     if !input.exists() {
@@ -85,9 +101,27 @@ fn batch_killing(
         .partition(|(k, _)| *k == victim);
     let victim = &mut victims[0].1;
     let others: Vec<&Replica> = survivors.iter().map(|(_, r)| &**r).collect();
-    let victim_answered = kill_mid_call(victim, &others, 60);
+    let victim_answered = end_mid_call(victim, &others, 60, end);
     let at_kill: Vec<u64> = others.iter().map(|r| r.plans_answered()).collect();
+    // A batch that hangs (a replica no one notices is gone) must fail the test, not
+    // hold CI until its own limit: SIGKILL after BATCH_LIMIT, which fails the asserts.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let (done, pid) = (done.clone(), child.id().to_string());
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if start.elapsed() > BATCH_LIMIT {
+                    let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
     let output = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watchdog.join().unwrap();
     let survivors = survivors
         .iter_mut()
         .zip(at_kill)
@@ -104,6 +138,12 @@ fn batch_killing(
 /// Every scenario once in the summary, planned OPTIMAL, with its plan file; the
 /// survivors took the load after the kill; plans equal to in-process ones.
 fn assert_every_scenario_planned_once(run: &Run, dir: &Path) {
+    use std::os::unix::process::ExitStatusExt;
+    assert_ne!(
+        run.output.status.signal(),
+        Some(9),
+        "the batch hung: killed after {BATCH_LIMIT:?}"
+    );
     let stderr = String::from_utf8_lossy(&run.output.stderr);
     assert!(run.output.status.success(), "the batch failed: {stderr}");
     let rows = summary(&run.out);
@@ -201,6 +241,17 @@ fn a_batch_over_three_replicas_plans_every_scenario_once_when_one_is_killed_mid_
     assert_every_scenario_planned_once(&run, &dir);
 }
 
+/// A replica that hangs (SIGSTOP) answers nothing, not even a reset: the client's
+/// HTTP/2 pings find it out, its calls go to the others, and the batch ends.
+#[test]
+fn a_batch_over_three_replicas_plans_every_scenario_once_when_one_hangs_mid_call() {
+    let dir = scratch("client-side-balancing-hung");
+    let mut fleet = three_replicas(&[]);
+    let servers = comma_separated(&fleet);
+    let run = batch_ending(&dir, &servers, 4, &mut fleet, 1, Replica::stop);
+    assert_every_scenario_planned_once(&run, &dir);
+}
+
 #[test]
 fn without_retries_a_replica_killed_mid_call_loses_its_calls() {
     let dir = scratch("client-side-balancing-no-retries");
@@ -211,7 +262,7 @@ fn without_retries_a_replica_killed_mid_call_loses_its_calls() {
 }
 
 #[test]
-fn a_batch_starts_when_one_listed_replica_is_down_and_fails_when_all_are() {
+fn a_batch_starts_when_listed_replicas_are_down_or_unknown_and_fails_when_all_are() {
     let dir = scratch("client-side-one-down");
     generated_folder(&dir.join("in"));
     let fleet = three_replicas(&[]);
@@ -219,7 +270,11 @@ fn a_batch_starts_when_one_listed_replica_is_down_and_fails_when_all_are() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     };
-    let servers = format!("{dead},{},{}", fleet[0].url(), fleet[1].url());
+    let servers = format!(
+        "{dead},http://no-such-replica.invalid:50051,{},{}",
+        fleet[0].url(),
+        fleet[1].url()
+    );
     let out = dir.join("out");
     let run = Command::new(BIN)
         .args([

@@ -205,7 +205,21 @@ fn sigterm_lets_in_flight_calls_finish_then_the_server_exits_0() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let healthz = || common::http_get(&metrics, "/healthz");
+    assert!(healthz().unwrap().contains("200 OK"));
     server.terminate();
+    // From the signal on, /healthz (what a Kubernetes probe reads) says NOT_SERVING
+    // while the calls in flight finish.
+    let signalled = std::time::Instant::now();
+    loop {
+        let answer = healthz().expect("the server is still finishing its calls");
+        if answer.starts_with("HTTP/1.1 503") {
+            assert!(answer.ends_with("NOT_SERVING\n"), "{answer}");
+            break;
+        }
+        assert!(signalled.elapsed() < Duration::from_secs(5), "{answer}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     for client in clients {
         let out = client.wait_with_output().unwrap();
         assert_eq!(

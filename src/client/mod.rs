@@ -130,6 +130,10 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Client, RemoteError> {
         .max_decoding_message_size(usize::MAX))
 }
 
+/// How often a client pings its server over HTTP/2 and how long it waits for the
+/// answer (and for a TCP connection) before taking the server for gone.
+pub const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A channel to the server `endpoint` names (TLS as it says, checking the certificate
 /// against `tls_name` when the URL holds an address resolved from that name) and the
 /// token to send. `eager` connects now (and fails now); otherwise at the first call.
@@ -143,7 +147,16 @@ async fn channel(
         url: url.to_string(),
         reason,
     };
-    let mut builder = Channel::from_shared(url.to_string()).map_err(|e| failed(e.to_string()))?;
+    // A replica that hangs (stopped, or its host gone without a reset) would hold a
+    // call for ever: HTTP/2 pings find it within KEEPALIVE x 2, and the call fails as
+    // cut, which is retried where that is safe. A solve in progress does not delay the
+    // server's ping answers (solves run off its I/O threads).
+    let mut builder = Channel::from_shared(url.to_string())
+        .map_err(|e| failed(e.to_string()))?
+        .connect_timeout(KEEPALIVE)
+        .http2_keep_alive_interval(KEEPALIVE)
+        .keep_alive_timeout(KEEPALIVE)
+        .keep_alive_while_idle(true);
     if url.starts_with("https://") {
         let mut tls = tonic::transport::ClientTlsConfig::new();
         if let Some(ca) = &endpoint.ca {

@@ -20,8 +20,11 @@ use tonic::{Code, Status};
 /// Retries after the first attempt when `--retries` is not given.
 pub const DEFAULT_RETRIES: u32 = 4;
 
-/// How long a replica that failed a call is passed over while others are available.
+/// How long a replica that failed a call is passed over while others are available;
+/// doubled for each failure in a row, up to `LONGEST_REST`, so a replica that hangs
+/// (each failure costs a call the keepalive's wait) is tried less and less often.
 const REST: Duration = Duration::from_secs(5);
+const LONGEST_REST: Duration = Duration::from_secs(80);
 
 /// The pause before retry `n` (1-based): 50 ms, 100 ms, 200 ms, ... up to 2 s, so a
 /// replica that restarts or a balancer that notices a dead upstream has time to.
@@ -70,18 +73,50 @@ pub fn from_proxy(status: Status) -> Status {
 struct Replica {
     url: String,
     channel: Channel,
-    resting_until: Mutex<Option<Instant>>,
+    rest: Mutex<Rest>,
+}
+
+/// A replica's failures in a row and when its rest ends.
+#[derive(Default)]
+struct Rest {
+    failures: u32,
+    until: Option<Instant>,
 }
 
 impl Replica {
+    fn new(url: String, channel: Channel) -> Replica {
+        Replica {
+            url,
+            channel,
+            rest: Mutex::new(Rest::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Rest> {
+        self.rest.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn resting(&self, now: Instant) -> Option<Instant> {
-        let until = *self.resting_until.lock().unwrap_or_else(|e| e.into_inner());
-        until.filter(|t| *t > now)
+        self.state().until.filter(|t| *t > now)
     }
 
     fn rest(&self) {
-        *self.resting_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + REST);
+        let mut state = self.state();
+        state.until = Some(Instant::now() + rest_after(state.failures));
+        state.failures = state.failures.saturating_add(1);
     }
+
+    fn answered(&self) {
+        let mut state = self.state();
+        if state.failures > 0 {
+            *state = Rest::default();
+        }
+    }
+}
+
+/// The rest after `earlier` failures in a row: 5 s, 10 s, 20 s, ... up to 80 s.
+fn rest_after(earlier: u32) -> Duration {
+    REST.saturating_mul(1 << earlier.min(4)).min(LONGEST_REST)
 }
 
 /// The servers behind one `--server`: one channel per replica, made once per run and
@@ -101,13 +136,23 @@ impl Replicas {
     /// each one's reason). Replicas that are down at the start are kept and tried
     /// again after their rest, so a replica that comes back takes its share.
     pub async fn connect(endpoint: &Endpoint) -> Result<Replicas, RemoteError> {
+        let urls = split(&endpoint.url)?;
         let mut targets = Vec::new();
-        for url in split(&endpoint.url)? {
-            targets.extend(expand(&url).await?);
+        let mut unreachable = Vec::new();
+        for url in &urls {
+            match expand(url).await {
+                Ok(found) => targets.extend(found),
+                // A name that does not resolve is a replica that is down, when others
+                // are listed: skipped for the run, like a refused one.
+                Err(RemoteError::Connect { reason, .. }) if urls.len() > 1 => {
+                    unreachable.push(format!("{url}: {reason}"));
+                }
+                Err(e) => return Err(e),
+            }
         }
+        let unresolved = unreachable.len();
         let mut replicas = Vec::new();
         let mut token = None;
-        let mut unreachable = Vec::new();
         for target in &targets {
             let one = Endpoint {
                 url: target.url.clone(),
@@ -116,29 +161,21 @@ impl Replicas {
             match channel(&one, target.tls_name.as_deref(), true).await {
                 Ok((channel, t)) => {
                     token = Some(t);
-                    replicas.push(Replica {
-                        url: target.url.clone(),
-                        channel,
-                        resting_until: Mutex::new(None),
-                    });
+                    replicas.push(Replica::new(target.url.clone(), channel));
                 }
                 // Refused now: kept on a channel that connects when asked, resting.
-                Err(RemoteError::Connect { reason, .. }) if targets.len() > 1 => {
+                Err(RemoteError::Connect { reason, .. }) if targets.len() > 1 || urls.len() > 1 => {
                     let (channel, t) = channel(&one, target.tls_name.as_deref(), false).await?;
                     token = Some(t);
                     unreachable.push(format!("{}: {reason}", target.url));
-                    let replica = Replica {
-                        url: target.url.clone(),
-                        channel,
-                        resting_until: Mutex::new(None),
-                    };
+                    let replica = Replica::new(target.url.clone(), channel);
                     replica.rest();
                     replicas.push(replica);
                 }
                 Err(e) => return Err(e),
             }
         }
-        if unreachable.len() == replicas.len() {
+        if replicas.len() + unresolved == unreachable.len() {
             return Err(RemoteError::Connect {
                 url: endpoint.url.clone(),
                 reason: format!("no replica answers ({})", unreachable.join("; ")),
@@ -150,7 +187,9 @@ impl Replicas {
         Ok(Replicas {
             replicas,
             token: token.unwrap_or(BearerToken(None)),
-            next: AtomicUsize::new(0),
+            // One-shot commands make one call each: starting every run at the first
+            // replica would send all of them there.
+            next: AtomicUsize::new(std::process::id() as usize),
             retries: endpoint.retries.unwrap_or(DEFAULT_RETRIES),
         })
     }
@@ -200,7 +239,14 @@ impl Replicas {
                         message = status.message(), retry = retried, "retrying on another replica");
                     tokio::time::sleep(backoff(retried)).await;
                 }
-                answer => return answer,
+                answer => {
+                    if answer.as_ref().is_err_and(retryable) {
+                        replica.rest();
+                    } else {
+                        replica.answered();
+                    }
+                    return answer;
+                }
             }
         }
     }
@@ -213,9 +259,15 @@ impl Replicas {
         Fut: Future<Output = Result<T, Status>>,
     {
         let replica = self.pick();
-        attempt(replica.channel.clone(), self.token.clone())
+        let answer = attempt(replica.channel.clone(), self.token.clone())
             .await
-            .map_err(from_proxy)
+            .map_err(from_proxy);
+        if answer.as_ref().is_err_and(retryable) {
+            replica.rest();
+        } else {
+            replica.answered();
+        }
+        answer
     }
 }
 

@@ -89,6 +89,9 @@ pub struct Metrics {
     solves: Mutex<BTreeMap<(String, &'static str), Histogram>>,
     pub(crate) queued: AtomicUsize,
     pub(crate) in_flight: AtomicUsize,
+    /// Set at the shutdown signal: the health service says NOT_SERVING from then on,
+    /// and so does `/healthz` on the metrics port.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// A label value as the text exposition format needs it: backslash, double quote
@@ -117,6 +120,17 @@ pub fn size_bucket(variables: u32) -> &'static str {
 }
 
 impl Metrics {
+    /// The server has been told to stop: it takes no new calls.
+    pub fn stop_serving(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the server takes calls (false from the shutdown signal on).
+    pub fn serving(&self) -> bool {
+        !self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// One finished call (or stream message): its method and status code.
     pub fn call(&self, method: Method, code: tonic::Code) {
         *self

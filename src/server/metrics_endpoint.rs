@@ -1,6 +1,8 @@
 //! `GET /metrics` over HTTP/1.1 (hyper, already in the tree through tonic): the text
 //! exposition of [`Metrics`], with HEAD, keep-alive and query strings as any scraper
-//! expects, and bounds an unauthenticated port needs: at most `MAX_CONNECTIONS` open
+//! expects; `GET /healthz`, 200 `SERVING` or 503 `NOT_SERVING` as the gRPC health
+//! service would say, for probes that cannot speak gRPC over TLS (Kubernetes' own gRPC
+//! probe has no TLS); and bounds an unauthenticated port needs: at most `MAX_CONNECTIONS` open
 //! connections, request headers within `HEADER_TIMEOUT`, and no connection older than
 //! `MAX_CONNECTION_AGE`.
 
@@ -64,7 +66,7 @@ pub async fn serve_metrics(
 }
 
 /// The response to one request: the exposition for GET or HEAD of `/metrics` (any
-/// query), 404 elsewhere, 405 for other methods.
+/// query), the serving status for `/healthz`, 404 elsewhere, 405 for other methods.
 fn answer<B>(request: &Request<B>, metrics: &Metrics) -> Response<Full<Bytes>> {
     let plain = |status: StatusCode, body: &'static str| {
         Response::builder()
@@ -73,8 +75,12 @@ fn answer<B>(request: &Request<B>, metrics: &Metrics) -> Response<Full<Bytes>> {
             .body(Full::new(Bytes::from_static(body.as_bytes())))
             .expect("a static response is valid")
     };
-    if request.uri().path() != "/metrics" {
-        return plain(StatusCode::NOT_FOUND, "only /metrics is served here\n");
+    let path = request.uri().path();
+    if path != "/metrics" && path != "/healthz" {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "only /metrics and /healthz are served here\n",
+        );
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD\n");
@@ -84,9 +90,56 @@ fn answer<B>(request: &Request<B>, metrics: &Metrics) -> Response<Full<Bytes>> {
         );
         return response;
     }
+    if path == "/healthz" {
+        return match metrics.serving() {
+            true => plain(StatusCode::OK, "SERVING\n"),
+            false => plain(StatusCode::SERVICE_UNAVAILABLE, "NOT_SERVING\n"),
+        };
+    }
     // hyper sends no body for HEAD, with the length GET would have.
     Response::builder()
         .header("content-type", EXPOSITION)
         .body(Full::new(Bytes::from(metrics.render())))
         .expect("a rendered exposition is a valid body")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str, metrics: &Metrics) -> (StatusCode, String) {
+        let request = Request::builder().uri(path).body(()).unwrap();
+        let response = answer(&request, metrics);
+        let status = response.status();
+        let body = body_text(response.into_body());
+        (status, body)
+    }
+
+    fn body_text(body: Full<Bytes>) -> String {
+        use http_body_util::BodyExt;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = runtime.block_on(body.collect()).unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn healthz_says_serving_until_the_shutdown_signal_then_503() {
+        let metrics = Metrics::default();
+        assert_eq!(
+            get("/healthz", &metrics),
+            (StatusCode::OK, "SERVING\n".to_string())
+        );
+        metrics.stop_serving();
+        assert_eq!(
+            get("/healthz", &metrics),
+            (StatusCode::SERVICE_UNAVAILABLE, "NOT_SERVING\n".to_string())
+        );
+    }
+
+    #[test]
+    fn other_paths_are_not_found() {
+        assert_eq!(get("/health", &Metrics::default()).0, StatusCode::NOT_FOUND);
+    }
 }

@@ -198,10 +198,12 @@ pub async fn serve(
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let reporter = health_reporter.clone();
+    let metrics = config.metrics.clone();
     let signalled = async move {
         shutdown.await;
         tracing::info!("shutting down: no new calls; finishing those in flight");
         reporter.shut_down();
+        metrics.stop_serving();
         let _ = stop_tx.send(());
     };
     if let Some(auth) = config.auth.clone() {

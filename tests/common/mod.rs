@@ -59,14 +59,21 @@ pub fn spawn_server_with_metrics(extra: &[&str]) -> (Child, String, String) {
 
 /// The whole HTTP answer (status line, headers, body) of `GET /metrics` at `addr`.
 pub fn metrics_text(addr: &str) -> String {
+    http_get(addr, "/metrics").unwrap()
+}
+
+/// The whole HTTP/1.1 response (status line, headers, body) to `GET path` on `addr`;
+/// an error when nothing listens there.
+pub fn http_get(addr: &str, path: &str) -> std::io::Result<String> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )?;
     let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    text
+    stream.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// A TCP proxy on a loopback port in front of `server`, counting the connections

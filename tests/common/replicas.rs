@@ -58,6 +58,17 @@ impl Replica {
         (metric(&text, "fluidity_solves_in_flight") + metric(&text, "fluidity_queue_depth")) as u64
     }
 
+    /// SIGSTOP: the process hangs with its connections open; nothing answers on them,
+    /// not even HTTP/2 pings (the kernel still accepts TCP). Killed when dropped.
+    pub fn stop(&mut self) {
+        let status = std::process::Command::new("kill")
+            .args(["-STOP", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.killed = true;
+    }
+
     /// SIGKILL: no goodbye to its connections, calls cut mid-solve.
     pub fn kill(&mut self) {
         self.child.kill().unwrap();
@@ -109,6 +120,16 @@ pub fn generated_folder(dir: &Path) {
 /// answered at least `answered` plans, then kills it; returns its count of plans
 /// answered just before. Panics after a minute.
 pub fn kill_mid_call(victim: &mut Replica, all: &[&Replica], answered: u64) -> u64 {
+    end_mid_call(victim, all, answered, Replica::kill)
+}
+
+/// As [`kill_mid_call`], with `end` (SIGKILL or SIGSTOP) what happens to the victim.
+pub fn end_mid_call(
+    victim: &mut Replica,
+    all: &[&Replica],
+    answered: u64,
+    end: fn(&mut Replica),
+) -> u64 {
     let start = Instant::now();
     loop {
         assert!(
@@ -119,7 +140,7 @@ pub fn kill_mid_call(victim: &mut Replica, all: &[&Replica], answered: u64) -> u
             all.iter().map(|r| r.plans_answered()).sum::<u64>() + victim.plans_answered();
         if total >= answered && victim.calls_inside() > 0 {
             let before = victim.plans_answered();
-            victim.kill();
+            end(victim);
             return before;
         }
         std::thread::sleep(Duration::from_millis(2));

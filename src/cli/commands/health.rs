@@ -1,10 +1,11 @@
-//! `fluidity health --server URL`: exit 0 when the server answers SERVING to a gRPC
-//! health check, 1 otherwise; the container image's HEALTHCHECK uses it (no gRPC tool
-//! is in the image).
+//! `fluidity health --server URL[,URL...]`: exit 0 when every server named answers
+//! SERVING to a gRPC health check, 1 otherwise, with a line per server; the container
+//! image's HEALTHCHECK uses it (no gRPC tool is in the image).
 
 use crate::args::HealthArgs;
 use crate::Exit;
 use anyhow::{anyhow, Result};
+use fluidity::client::Endpoint;
 use std::time::Duration;
 
 pub fn run(args: HealthArgs) -> Result<Exit> {
@@ -17,30 +18,50 @@ pub fn run(args: HealthArgs) -> Result<Exit> {
             "--timeout must be a number of seconds above 0 and at most 3600"
         ));
     }
-    let runtime = crate::runtime()?;
-    let answer = runtime.block_on(async {
-        tokio::time::timeout(
-            Duration::from_secs_f64(args.timeout),
-            fluidity::client::healthy(&endpoint, &args.service),
-        )
-        .await
-    });
+    let urls = fluidity::client::replicas::split(&endpoint.url)?;
     let what = if args.service.is_empty() {
         "the server"
     } else {
         args.service.as_str()
     };
-    match answer {
-        Ok(Ok(true)) => {
-            println!("{what} at {} is serving", endpoint.url);
-            Ok(Exit::Planned)
+    let runtime = crate::runtime()?;
+    let mut failures = Vec::new();
+    for url in urls {
+        let one = Endpoint {
+            url,
+            ..endpoint.clone()
+        };
+        match runtime.block_on(ask(&one, &args.service, args.timeout)) {
+            Ok(()) => println!("{what} at {} is serving", one.url),
+            Err(why) => failures.push(why),
         }
-        Ok(Ok(false)) => Err(anyhow!("{what} at {} is not serving", endpoint.url)),
-        Ok(Err(e)) => Err(anyhow!("{e}")),
-        Err(_) => Err(anyhow!(
-            "no answer from {} within {} s",
-            endpoint.url,
-            args.timeout
+    }
+    match failures.len() {
+        0 => Ok(Exit::Planned),
+        1 => Err(anyhow!("{}", failures[0])),
+        _ => Err(anyhow!("{}", failures.join("\n"))),
+    }
+}
+
+/// One server's answer within `timeout` seconds, or why it is not serving.
+async fn ask(endpoint: &Endpoint, service: &str, timeout: f64) -> Result<(), String> {
+    let what = if service.is_empty() {
+        "the server"
+    } else {
+        service
+    };
+    let answer = tokio::time::timeout(
+        Duration::from_secs_f64(timeout),
+        fluidity::client::healthy(endpoint, service),
+    )
+    .await;
+    match answer {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(format!("{what} at {} is not serving", endpoint.url)),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no answer from {} within {timeout} s",
+            endpoint.url
         )),
     }
 }

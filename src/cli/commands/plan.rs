@@ -48,7 +48,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         }
         Some(endpoint) => runtime()?
             .block_on(client::plan(&endpoint, &scenario))
-            .map_err(|e| remote_error(&name, e))?,
+            .map_err(|e| remote_error("plan", &name, e))?,
     };
     match format {
         ResultFormat::Json => output::write(args.output.out.as_deref(), &render::json(&plan))?,
@@ -67,12 +67,13 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     })
 }
 
-/// A server's refusal, worded as the in-process one would be.
-pub fn remote_error(name: &str, error: RemoteError) -> anyhow::Error {
+/// A server's refusal of a call that would `verb` the scenario `name` ("plan",
+/// "validate"), worded as the in-process one would be.
+pub fn remote_error(verb: &str, name: &str, error: RemoteError) -> anyhow::Error {
     match error {
         RemoteError::Invalid(violations) => {
             anyhow!("{}", render::invalid(name, &InvalidScenario { violations }))
         }
-        other => anyhow!("cannot plan {name}: {other}"),
+        other => anyhow!("cannot {verb} {name}: {other}"),
     }
 }

@@ -22,7 +22,7 @@ pub fn run(args: ValidateArgs) -> Result<Exit> {
         Some(endpoint) => {
             let answer = runtime()?
                 .block_on(client::validate(&endpoint, &scenario))
-                .map_err(|e| super::plan::remote_error(&name, e))?;
+                .map_err(|e| super::plan::remote_error("validate", &name, e))?;
             (answer.violations, answer.variables)
         }
     };
