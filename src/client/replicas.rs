@@ -106,10 +106,13 @@ impl Replica {
         state.failures = state.failures.saturating_add(1);
     }
 
-    fn answered(&self) {
-        let mut state = self.state();
-        if state.failures > 0 {
-            *state = Rest::default();
+    /// Counts a call's outcome: a failure a retry would be made for rests the
+    /// replica; anything else (an answer, even a refusal) ends its run of failures.
+    fn record<T>(&self, outcome: &Result<T, Status>) {
+        if outcome.as_ref().is_err_and(retryable) {
+            self.rest();
+        } else {
+            *self.state() = Rest::default();
         }
     }
 }
@@ -150,7 +153,7 @@ impl Replicas {
                 Err(e) => return Err(e),
             }
         }
-        let unresolved = unreachable.len();
+        let mut answering = 0;
         let mut replicas = Vec::new();
         let mut token = None;
         for target in &targets {
@@ -161,6 +164,7 @@ impl Replicas {
             match channel(&one, target.tls_name.as_deref(), true).await {
                 Ok((channel, t)) => {
                     token = Some(t);
+                    answering += 1;
                     replicas.push(Replica::new(target.url.clone(), channel));
                 }
                 // Refused now: kept on a channel that connects when asked, resting.
@@ -175,7 +179,7 @@ impl Replicas {
                 Err(e) => return Err(e),
             }
         }
-        if replicas.len() + unresolved == unreachable.len() {
+        if answering == 0 {
             return Err(RemoteError::Connect {
                 url: endpoint.url.clone(),
                 reason: format!("no replica answers ({})", unreachable.join("; ")),
@@ -228,25 +232,18 @@ impl Replicas {
         let mut retried = 0;
         loop {
             let replica = self.pick();
-            match attempt(replica.channel.clone(), self.token.clone())
+            let outcome = attempt(replica.channel.clone(), self.token.clone())
                 .await
-                .map_err(from_proxy)
-            {
+                .map_err(from_proxy);
+            replica.record(&outcome);
+            match outcome {
                 Err(status) if retryable(&status) && retried < self.retries => {
-                    replica.rest();
                     retried += 1;
                     tracing::info!(replica = %replica.url, code = ?status.code(),
                         message = status.message(), retry = retried, "retrying on another replica");
                     tokio::time::sleep(backoff(retried)).await;
                 }
-                answer => {
-                    if answer.as_ref().is_err_and(retryable) {
-                        replica.rest();
-                    } else {
-                        replica.answered();
-                    }
-                    return answer;
-                }
+                answer => return answer,
             }
         }
     }
@@ -262,11 +259,7 @@ impl Replicas {
         let answer = attempt(replica.channel.clone(), self.token.clone())
             .await
             .map_err(from_proxy);
-        if answer.as_ref().is_err_and(retryable) {
-            replica.rest();
-        } else {
-            replica.answered();
-        }
+        replica.record(&answer);
         answer
     }
 }

@@ -1,10 +1,10 @@
 //! `GET /metrics` over HTTP/1.1 (hyper, already in the tree through tonic): the text
 //! exposition of [`Metrics`], with HEAD, keep-alive and query strings as any scraper
 //! expects; `GET /healthz`, 200 `SERVING` or 503 `NOT_SERVING` as the gRPC health
-//! service would say, for probes that cannot speak gRPC over TLS (Kubernetes' own gRPC
-//! probe has no TLS); and bounds an unauthenticated port needs: at most `MAX_CONNECTIONS` open
-//! connections, request headers within `HEADER_TIMEOUT`, and no connection older than
-//! `MAX_CONNECTION_AGE`.
+//! service would say, for probes that cannot speak gRPC over TLS (Kubernetes' own
+//! gRPC probe cannot); and bounds an unauthenticated port needs: at most
+//! `MAX_CONNECTIONS` open connections, request headers within `HEADER_TIMEOUT`, and no
+//! connection older than `MAX_CONNECTION_AGE`.
 
 use super::metrics::Metrics;
 use bytes::Bytes;

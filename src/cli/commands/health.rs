@@ -19,11 +19,7 @@ pub fn run(args: HealthArgs) -> Result<Exit> {
         ));
     }
     let urls = fluidity::client::replicas::split(&endpoint.url)?;
-    let what = if args.service.is_empty() {
-        "the server"
-    } else {
-        args.service.as_str()
-    };
+    let what = subject(&args.service);
     let runtime = crate::runtime()?;
     let mut failures = Vec::new();
     for url in urls {
@@ -36,20 +32,24 @@ pub fn run(args: HealthArgs) -> Result<Exit> {
             Err(why) => failures.push(why),
         }
     }
-    match failures.len() {
-        0 => Ok(Exit::Planned),
-        1 => Err(anyhow!("{}", failures[0])),
-        _ => Err(anyhow!("{}", failures.join("\n"))),
+    if failures.is_empty() {
+        Ok(Exit::Planned)
+    } else {
+        Err(anyhow!("{}", failures.join("\n")))
+    }
+}
+
+/// What is asked about, as a sentence names it.
+fn subject(service: &str) -> &str {
+    if service.is_empty() {
+        "the server"
+    } else {
+        service
     }
 }
 
 /// One server's answer within `timeout` seconds, or why it is not serving.
 async fn ask(endpoint: &Endpoint, service: &str, timeout: f64) -> Result<(), String> {
-    let what = if service.is_empty() {
-        "the server"
-    } else {
-        service
-    };
     let answer = tokio::time::timeout(
         Duration::from_secs_f64(timeout),
         fluidity::client::healthy(endpoint, service),
@@ -57,7 +57,11 @@ async fn ask(endpoint: &Endpoint, service: &str, timeout: f64) -> Result<(), Str
     .await;
     match answer {
         Ok(Ok(true)) => Ok(()),
-        Ok(Ok(false)) => Err(format!("{what} at {} is not serving", endpoint.url)),
+        Ok(Ok(false)) => Err(format!(
+            "{} at {} is not serving",
+            subject(service),
+            endpoint.url
+        )),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
             "no answer from {} within {timeout} s",
